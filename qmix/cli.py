@@ -1,0 +1,222 @@
+"""Headless command line: `python main.py train ...` (and `inspect`, `bench`).
+
+User errors (bad config values, unknown scenarios, unreadable checkpoints) print one line
+`error: ...` on stderr and exit with status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import fields
+from typing import Any, Sequence
+
+from qmix.config import ALGOS, PRESETS, Config, field_docs, make_config
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="QMIX Studio: train cooperative agents with QMIX.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="train headless", formatter_class=(
+        argparse.RawDescriptionHelpFormatter))
+    docs = field_docs()
+    train.description = ("Train headless. Every config field can be set with --set NAME=VALUE;"
+                         " the fields are:\n" + "\n".join(
+                             f"  {f.name:24s} {docs.get(f.name, '')} (default {f.default!r})"
+                             for f in fields(Config) if f.name != "scenario_kwargs"))
+    train.add_argument("--scenario", default=None, help="scenario name (default: pursuit)")
+    train.add_argument("--algo", choices=ALGOS, default=None, help="qmix, vdn or iql")
+    train.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                       help="published settings of PyMARL / EPyMARL / pymarl2")
+    train.add_argument("--steps", type=int, default=None,
+                       help="env steps to train for (default: the scenario's total_env_steps)")
+    train.add_argument("--seed", type=int, default=0, help="random seed")
+    train.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a config field, e.g. --set lr=0.001 (repeatable)")
+    train.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a scenario field, e.g. --env grid_size=7 (repeatable)")
+    train.add_argument("--until-solved", action="store_true",
+                       help="stop as soon as a greedy evaluation reaches the solved return")
+    train.add_argument("--logdir", default=None, help="write TensorBoard scalars here")
+    train.add_argument("--json", action="store_true",
+                       help="print one JSON line with the results on stdout at the end")
+    train.add_argument("--save", default=None, help="save the run to this HDF5 file at the end")
+    train.add_argument("--save-every", type=int, default=0, metavar="STEPS",
+                       help="also save every STEPS env steps (needs --save)")
+    train.add_argument("--save-buffer", action="store_true",
+                       help="include the replay buffer in saved checkpoints")
+    train.add_argument("--resume", default=None, help="continue the run saved in this file")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    inspect = sub.add_parser("inspect", help="summarise a saved run")
+    inspect.add_argument("path", help="checkpoint (.h5)")
+    inspect.add_argument("--step", action="store_true",
+                         help="also print one step's inspection (Q, Q_tot, credit) as JSON")
+
+    bench = sub.add_parser("bench", help="run the engine benchmark")
+    bench.add_argument("--quick", action="store_true", help="fewer repetitions")
+    return parser
+
+
+def _kv(items: list[str], what: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"{what} expects NAME=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        out[key.strip()] = _parse_value(value)
+    return out
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    overrides = _kv(args.set, "--set")
+    scenario_kwargs = _kv(args.env, "--env")
+    if scenario_kwargs:
+        overrides["scenario_kwargs"] = {**overrides.get("scenario_kwargs", {}),
+                                        **scenario_kwargs}
+    overrides["seed"] = args.seed
+    if args.steps is not None:
+        overrides["total_env_steps"] = args.steps
+    return make_config(args.scenario, algo=args.algo, preset=args.preset, **overrides)
+
+
+class _TensorBoard:
+    """tf.summary scalars: episode return, eval return, loss, epsilon, Q_tot."""
+
+    def __init__(self, logdir: str, tf: Any) -> None:
+        self.tf = tf
+        self.writer = tf.summary.create_file_writer(logdir)
+
+    def on_episode_end(self, trainer: Any, returns: list[float]) -> None:
+        with self.writer.as_default():
+            for r in returns:
+                self.tf.summary.scalar("episode_return", r, step=trainer.env_steps)
+
+    def on_rollout_end(self, trainer: Any) -> None:
+        with self.writer.as_default():
+            self.tf.summary.scalar("epsilon", trainer.epsilon, step=trainer.env_steps)
+
+    def on_update(self, trainer: Any, metrics: dict[str, float]) -> None:
+        if trainer.updates % 10:
+            return
+        with self.writer.as_default():
+            for key in ("loss", "q_tot", "grad_norm", "td_abs"):
+                self.tf.summary.scalar(key, metrics[key], step=trainer.env_steps)
+
+    def on_evaluate(self, trainer: Any, mean_return: float) -> None:
+        with self.writer.as_default():
+            self.tf.summary.scalar("eval_return", mean_return, step=trainer.env_steps)
+        self.writer.flush()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    if args.save_every and not args.save:
+        raise ValueError("--save-every needs --save PATH")
+    start = time.perf_counter()
+    from qmix.trainer import Trainer  # TensorFlow import happens here
+
+    checkpoint = None
+    if args.save or args.resume:
+        from qmix import checkpoint
+
+    trainer = Trainer(config)
+    if args.resume:
+        checkpoint.load_into(trainer, args.resume)
+        total = config.total_env_steps if args.steps is None else trainer.env_steps + args.steps
+    else:
+        total = config.total_env_steps
+    if args.logdir:
+        from qmix.types import Callback
+
+        board = _TensorBoard(args.logdir, trainer.tf)
+        trainer.add_callback(type("TB", (Callback,), {
+            k: getattr(board, k) for k in ("on_episode_end", "on_rollout_end", "on_update",
+                                           "on_evaluate")})())
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=trainer.env_steps, unit="step", file=sys.stderr,
+                   dynamic_ncols=True, desc=f"{config.scenario}/{config.algo}")
+    next_save = trainer.env_steps + args.save_every if args.save_every else None
+
+    def on_iteration(t: Any) -> None:
+        nonlocal next_save
+        if bar is not None:
+            bar.n = min(t.env_steps, total)
+            ev = "-" if t.last_eval is None else f"{t.last_eval:.2f}"
+            bar.set_postfix(eval=ev, eps=f"{t.epsilon:.2f}", upd=t.updates,
+                            loss=f"{t.last_metrics.get('loss', float('nan')):.3f}",
+                            refresh=False)
+            bar.refresh()
+        if next_save is not None and t.env_steps >= next_save:
+            checkpoint.save_checkpoint(t, args.save, include_buffer=args.save_buffer)
+            next_save += args.save_every
+
+    try:
+        trainer.train(total, until_solved=args.until_solved, on_iteration=on_iteration)
+        if trainer.last_eval is None or trainer.history["eval_return"][-1][0] != trainer.env_steps:
+            trainer.evaluate()  # the reported figure is always a fresh greedy evaluation
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.save:
+        checkpoint.save_checkpoint(trainer, args.save, include_buffer=args.save_buffer)
+    wall = time.perf_counter() - start
+    result = {
+        "scenario": config.scenario, "algo": config.algo, "seed": config.seed,
+        "eval_return": trainer.last_eval, "solved_return": trainer.info.solved_return,
+        "solved": trainer.solved, "env_steps": trainer.env_steps,
+        "episodes": trainer.episodes, "updates": trainer.updates, "wall_s": round(wall, 3),
+    }
+    if args.save:
+        result["saved"] = args.save
+    if args.json:
+        print(json.dumps(result), flush=True)
+    else:
+        print(f"{config.scenario}/{config.algo} seed {config.seed}: greedy return "
+              f"{trainer.last_eval:.3f} (solved at {trainer.info.solved_return:g}: "
+              f"{'yes' if trainer.solved else 'no'}) after {trainer.env_steps} env steps, "
+              f"{trainer.updates} updates, {wall:.1f} s")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from qmix import checkpoint
+
+    summary = checkpoint.summarize(args.path, with_step=args.step)
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "train":
+            return cmd_train(args)
+        if args.command == "inspect":
+            return cmd_inspect(args)
+        if args.command == "bench":
+            from qmix import bench
+
+            return bench.main(["--quick"] if args.quick else [])
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as exc:  # CheckpointError is a ValueError
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,413 @@
+"""The one training loop of QMIX Studio, in small steps that a CLI or a GUI worker can drive.
+
+    trainer = Trainer(make_config("pursuit"))
+    while trainer.env_steps < 100_000:
+        trainer.train_iteration()      # one env step; at a rollout's end: updates + evaluation
+
+`env_step`, `run_episode`, `update`, `evaluate` and `snapshot` are the pieces the GUI's step
+buttons call; `train_iteration` strings them together exactly as a headless run does.
+
+Rollouts are PyMARL's parallel runner: `n_envs` copies start together and step in lock-step;
+a copy whose episode ended waits (frozen, masked) until all are done, then the `n_envs`
+episodes go into the replay buffer at once. The next rollout starts lazily on the next step,
+so the terminal frame of an episode stays on screen until the user moves on.
+
+Randomness: one NumPy Generator drives training (env seeds, exploration coins, replay
+sampling), a second one evaluation, a third the weight initialisation; TensorFlow draws no
+random numbers. Same seed + same config = same run, and a checkpoint taken at a rollout
+boundary resumes bit-for-bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+import envs
+from qmix.actor import NumpyAgent, epsilon_at, explore
+from qmix.buffer import EpisodeBuffer, allocate, episode_spec
+from qmix.config import Config
+from qmix.types import Callback, Decision, Snapshot
+
+HISTORY_KEYS = ("episode_return", "eval_return", "loss", "epsilon", "q_tot", "grad_norm")
+
+
+def configure_tensorflow() -> Any:
+    """Import TensorFlow quietly, on one intra/inter-op thread (FACTS.md: as fast as two here,
+    and it leaves the other core to the GUI)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # hides the oneDNN notices; same speed
+    import tensorflow as tf
+
+    threads = int(os.environ.get("QMIX_TF_THREADS", "1"))
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # TensorFlow already initialised in this process: keep its settings
+    if threads > 1:
+        # On one thread the CPU kernels are already deterministic (a test checks that two
+        # runs agree bit for bit); forcing op determinism there cost ~20% of update time.
+        tf.config.experimental.enable_op_determinism()
+    return tf
+
+
+@dataclass
+class _Rollout:
+    """The in-flight rollout of all env copies."""
+
+    data: dict[str, np.ndarray]  # episode arrays with a leading copies axis (C, T1, ...)
+    ts: envs.TimeStep  # latest time step
+    t: int
+    hidden: np.ndarray  # (C, N, H) GRU state after the last executed step
+    last_actions: np.ndarray  # (C, N), -1 before the first step
+    returns: np.ndarray  # (C,)
+    done: np.ndarray  # (C,) bool
+    pending: dict[str, Any] | None = None  # the decision for the current time step
+
+
+class Trainer:
+    def __init__(self, config: Config, callbacks: Iterable[Callback] = ()) -> None:
+        config.validate()
+        self.tf = configure_tensorflow()
+        from qmix.learner import Learner  # imports TensorFlow
+
+        self.config = config
+        self.env = envs.make(config.scenario, n_envs=config.n_envs, **config.scenario_kwargs)
+        self.eval_env = envs.make(config.scenario, n_envs=config.n_envs,
+                                  **config.scenario_kwargs)
+        self.info = self.env.info
+        self.rng = np.random.default_rng([config.seed, 0])
+        self.eval_rng = np.random.default_rng([config.seed, 1])
+        self.tf.random.set_seed(config.seed)
+        self.learner = Learner(config, self.info, np.random.default_rng([config.seed, 2]))
+        self.buffer = EpisodeBuffer(config.buffer_size, self.info)
+        self.actor = NumpyAgent(config, self.info.n_agents, self.info.n_actions)
+        self.actor.set_weights(self.learner.agent_weights())
+        self.callbacks: list[Callback] = list(callbacks)
+
+        self.env_steps = 0
+        self.episodes = 0
+        self.history: dict[str, list[tuple[int, float]]] = {k: [] for k in HISTORY_KEYS}
+        self.last_metrics: dict[str, float] = {}
+        self.last_eval: float | None = None
+        self.solved = False
+        self.next_eval = config.eval_interval
+        self.reward_stats = np.array([0.0, 0.0, 1e-4])  # running mean, M2, count
+        self._spec = episode_spec(self.info)
+        self._rollout: _Rollout | None = None
+        self._last_t = 0
+        self._begin_rollout()  # so a freshly built run already has a frame and a decision
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def updates(self) -> int:
+        return self.learner.updates
+
+    @property
+    def epsilon(self) -> float:
+        return epsilon_at(self.config, self.env_steps)
+
+    def add_callback(self, callback: Callback) -> None:
+        self.callbacks.append(callback)
+
+    # ------------------------------------------------------------------ acting
+    def _begin_rollout(self) -> None:
+        c, n = self.config.n_envs, self.info.n_agents
+        ts = self.env.reset(seed=int(self.rng.integers(2**31 - 1)))
+        data = allocate(self._spec, c)
+        self._store_obs(data, 0, ts)
+        self._rollout = _Rollout(
+            data=data, ts=ts, t=0,
+            hidden=np.zeros((c, n, self.config.hidden_dim), np.float32),
+            last_actions=np.full((c, n), -1, np.int64),
+            returns=np.zeros(c, np.float64), done=np.zeros(c, bool))
+        self._decide()
+
+    @staticmethod
+    def _store_obs(data: dict[str, np.ndarray], t: int, ts: envs.TimeStep) -> None:
+        data["obs"][:, t] = ts.obs
+        data["state"][:, t] = ts.state
+        data["avail_actions"][:, t] = ts.avail_actions
+        data["active"][:, t] = ts.active
+
+    def _decide(self) -> None:
+        ro = self._rollout
+        assert ro is not None
+        eps = self.epsilon
+        q, h_new = self.actor.forward(self.actor.inputs(ro.ts.obs, ro.last_actions), ro.hidden)
+        actions, greedy, explored = explore(q, ro.ts.avail_actions, eps, self.rng)
+        ro.pending = dict(actions=actions, greedy=greedy, explored=explored, q=q,
+                          hidden_new=h_new, epsilon=eps)
+
+    def env_step(self) -> bool:
+        """One step of every env copy. True when this step ended the rollout."""
+        if self._rollout is None:
+            self._begin_rollout()
+        ro = self._rollout
+        assert ro is not None and ro.pending is not None
+        p, t = ro.pending, ro.t
+        alive = ~ro.done  # (C,) copies still in their episode
+        ro.data["actions"][:, t] = p["actions"]
+        ts = self.env.step(p["actions"])
+        reward = np.where(alive, ts.reward, 0.0)
+        ro.data["reward"][:, t] = reward
+        ro.data["terminated"][:, t] = ts.terminated & alive
+        ro.data["filled"][:, t] = alive
+        self._store_obs(ro.data, t + 1, ts)
+        ro.returns += reward
+        ro.hidden, ro.last_actions = p["hidden_new"], p["actions"]
+        ro.t, ro.ts = t + 1, ts
+        self.env_steps += int(alive.sum())
+        finished = alive & (ts.terminated | ts.truncated)
+        ro.done |= finished
+        if finished.any():
+            returns = [float(r) for r in ro.returns[finished]]
+            self.episodes += len(returns)
+            self.history["episode_return"].extend((self.env_steps, r) for r in returns)
+            for cb in self.callbacks:
+                cb.on_episode_end(self, returns)
+        if ro.done.all() or ro.t >= self.info.episode_limit:
+            self._end_rollout()
+            return True
+        self._decide()
+        return False
+
+    def _end_rollout(self) -> None:
+        ro = self._rollout
+        assert ro is not None
+        if self.config.standardise_rewards:
+            self._update_reward_stats(ro.data["reward"][ro.data["filled"] > 0])
+        self.buffer.insert(ro.data)
+        self._last_t = ro.t
+        ro.pending = None
+        self._rollout = None
+        self.history["epsilon"].append((self.env_steps, self.epsilon))
+        for cb in self.callbacks:
+            cb.on_rollout_end(self)
+
+    def run_episode(self) -> list[float]:
+        """Step until the current rollout ends; the returns of the episodes it finished."""
+        if self._rollout is None:
+            self._begin_rollout()
+        ro = self._rollout
+        assert ro is not None
+        while not self.env_step():
+            pass
+        return [float(r) for r in ro.returns]
+
+    # ------------------------------------------------------------------ learning
+    def _update_reward_stats(self, rewards: np.ndarray) -> None:
+        # Chan et al. parallel variance update, as EPyMARL's RunningMeanStd.
+        mean, m2, count = self.reward_stats
+        b_count = rewards.size
+        if b_count == 0:
+            return
+        b_mean, b_var = float(rewards.mean()), float(rewards.var())
+        delta = b_mean - mean
+        total = count + b_count
+        mean = mean + delta * b_count / total
+        m2 = m2 + b_var * b_count + delta**2 * count * b_count / total
+        self.reward_stats = np.array([mean, m2, total])
+
+    def ready_to_update(self) -> bool:
+        need = max(self.config.batch_size, self.config.learning_starts)
+        return self.buffer.size >= need
+
+    def update(self) -> dict[str, float] | None:
+        """Exactly one gradient update; None while the buffer holds too few episodes."""
+        if not self.ready_to_update():
+            return None
+        batch = self.buffer.sample(self.config.batch_size, self.rng)
+        if self.config.standardise_rewards:
+            mean, m2, count = self.reward_stats
+            std = math.sqrt(max(m2 / count, 1e-8))
+            batch["reward"] = ((batch["reward"] - mean) / std).astype(np.float32)
+        metrics = self.learner.update(batch)
+        self.actor.set_weights(self.learner.agent_weights())
+        self.last_metrics = metrics
+        for key in ("loss", "q_tot", "grad_norm"):
+            self.history[key].append((self.env_steps, metrics[key]))
+        if not all(math.isfinite(v) for v in metrics.values()):
+            raise FloatingPointError(
+                f"update {self.updates} produced a non-finite loss ({metrics['loss']}); "
+                "try a lower learning rate")
+        for cb in self.callbacks:
+            cb.on_update(self, metrics)
+        return metrics
+
+    def train_iteration(self) -> bool:
+        """The training loop's body. True when a rollout ended (and its updates ran)."""
+        if not self.env_step():
+            return False
+        for _ in range(self.config.updates_per_rollout):
+            self.update()
+        if self.env_steps >= self.next_eval:
+            self.evaluate()
+            while self.next_eval <= self.env_steps:
+                self.next_eval += self.config.eval_interval
+        return True
+
+    def train(self, total_env_steps: int, until_solved: bool = False,
+              on_iteration: Callable[["Trainer"], None] | None = None) -> None:
+        while self.env_steps < total_env_steps:
+            ended = self.train_iteration()
+            if on_iteration is not None and ended:
+                on_iteration(self)
+            if until_solved and self.solved:
+                break
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, episodes: int | None = None,
+                 watch: Callable[[Snapshot], None] | None = None) -> float:
+        """Mean return of greedy episodes on separate env copies (training is undisturbed)."""
+        episodes = episodes or self.config.eval_episodes
+        c, n = self.config.n_envs, self.info.n_agents
+        returns: list[float] = []
+        for _ in range(math.ceil(episodes / c)):
+            ts = self.eval_env.reset(seed=int(self.eval_rng.integers(2**31 - 1)))
+            hidden = np.zeros((c, n, self.config.hidden_dim), np.float32)
+            last = np.full((c, n), -1, np.int64)
+            total, done = np.zeros(c), np.zeros(c, bool)
+            for t in range(self.info.episode_limit):
+                q, h_new = self.actor.forward(self.actor.inputs(ts.obs, last), hidden)
+                greedy = np.where(ts.avail_actions, q, -np.inf).argmax(-1)
+                if watch is not None:
+                    watch(self._eval_snapshot(ts, t, total[0], hidden, last, greedy, q))
+                alive = ~done
+                ts = self.eval_env.step(greedy)
+                total += np.where(alive, ts.reward, 0.0)
+                done |= ts.terminated | ts.truncated
+                hidden, last = h_new, greedy
+                if done.all():
+                    break
+            if watch is not None:
+                watch(self._eval_snapshot(ts, t + 1, total[0], hidden, last, None, None))
+            returns.extend(float(r) for r in total)
+        mean = float(np.mean(returns[:episodes]))
+        self.last_eval = mean
+        self.solved = mean >= self.info.solved_return - 1e-6
+        self.history["eval_return"].append((self.env_steps, mean))
+        for cb in self.callbacks:
+            cb.on_evaluate(self, mean)
+        return mean
+
+    def _eval_snapshot(self, ts: envs.TimeStep, t: int, ret: float, hidden: np.ndarray,
+                       last: np.ndarray, greedy: np.ndarray | None,
+                       q: np.ndarray | None) -> Snapshot:
+        decision = None
+        inspection = None
+        if greedy is not None and q is not None:
+            decision = Decision(t=t, obs=ts.obs[0].copy(), state=ts.state[0].copy(),
+                                avail_actions=ts.avail_actions[0].copy(),
+                                actions=greedy[0].copy(), greedy_actions=greedy[0].copy(),
+                                explored=np.zeros(self.info.n_agents, bool), epsilon=0.0,
+                                agent_qs=q[0].copy())
+            inspection = self.learner.inspect(ts.obs[0], ts.state[0], ts.avail_actions[0],
+                                              hidden[0], last[0], greedy[0])
+        return self._make_snapshot(self.eval_env, t, ret, decision, inspection, evaluating=True)
+
+    # ------------------------------------------------------------------ watching
+    def _make_snapshot(self, env: envs.VecEnv, t: int, ret: float, decision: Decision | None,
+                       inspection: Any, evaluating: bool = False) -> Snapshot:
+        return Snapshot(
+            frame=env.snapshot(0), t=t, episode_return=float(ret), decision=decision,
+            inspection=inspection, true_joint_values=env.true_joint_values(0),
+            env_steps=self.env_steps, episodes=self.episodes, updates=self.updates,
+            epsilon=self.epsilon, metrics=dict(self.last_metrics), last_eval=self.last_eval,
+            solved=self.solved, evaluating=evaluating)
+
+    def pending_decision(self) -> Decision | None:
+        """The decision copy 0 is about to execute (None at a terminal frame)."""
+        ro = self._rollout
+        if ro is None or ro.pending is None or ro.done[0]:
+            return None
+        p = ro.pending
+        return Decision(t=ro.t, obs=ro.ts.obs[0].copy(), state=ro.ts.state[0].copy(),
+                        avail_actions=ro.ts.avail_actions[0].copy(),
+                        actions=p["actions"][0].copy(), greedy_actions=p["greedy"][0].copy(),
+                        explored=p["explored"][0].copy(), epsilon=float(p["epsilon"]),
+                        agent_qs=p["q"][0].astype(np.float32))
+
+    def snapshot(self, inspect: bool = True) -> Snapshot:
+        """Copy 0's frame, its pending decision and (compiled) inspection, counters, metrics."""
+        ro = self._rollout
+        decision = self.pending_decision()
+        inspection = None
+        if inspect and decision is not None and ro is not None:
+            inspection = self.learner.inspect(decision.obs, decision.state,
+                                              decision.avail_actions, ro.hidden[0],
+                                              ro.last_actions[0], decision.actions)
+        t = ro.t if ro is not None else self._last_t
+        ret = float(ro.returns[0]) if ro is not None else (
+            self.history["episode_return"][-1][1] if self.history["episode_return"] else 0.0)
+        return self._make_snapshot(self.env, t, ret, decision, inspection)
+
+    # ------------------------------------------------------------------ checkpoint state
+    def state_dict(self, include_buffer: bool = False) -> dict[str, Any]:
+        """Everything a run needs to continue exactly (see qmix/checkpoint.py for the file).
+
+        The in-flight rollout is not part of it: a run resumes at the start of a rollout,
+        bit-for-bit when the state was taken at a rollout boundary (as the CLI does).
+        """
+        state: dict[str, Any] = {
+            "config": self.config.to_dict(),
+            "info": dataclasses.asdict(self.info),
+            "variables": {k: v.numpy() for k, v in self.learner.named_variables().items()},
+            "counters": {"env_steps": self.env_steps, "episodes": self.episodes,
+                         "updates": self.updates, "next_eval": self.next_eval},
+            "epsilon": self.epsilon,
+            "rng": {"train": self.rng.bit_generator.state,
+                    "eval": self.eval_rng.bit_generator.state,
+                    "tensorflow": {"global_seed": self.config.seed,
+                                   "note": "TensorFlow draws no random numbers in a run"}},
+            "reward_stats": self.reward_stats.copy(),
+            "history": {k: np.asarray(v, np.float64).reshape(-1, 2)
+                        for k, v in self.history.items()},
+            "last_eval": self.last_eval,
+            "solved": self.solved,
+            "last_metrics": dict(self.last_metrics),
+        }
+        if include_buffer:
+            state["buffer"] = self.buffer.state_dict()
+        return state
+
+    def variable_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {k: tuple(v.shape) for k, v in self.learner.named_variables().items()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Replace this run's state. Shapes are checked before anything is assigned."""
+        variables = self.learner.named_variables()
+        saved = state["variables"]
+        missing = sorted(set(variables) - set(saved))
+        if missing:
+            raise ValueError(f"checkpoint lacks variable {missing[0]!r}")
+        for key, var in variables.items():
+            if tuple(np.shape(saved[key])) != tuple(var.shape):
+                raise ValueError(f"variable {key!r} has shape {tuple(np.shape(saved[key]))} "
+                                 f"in the checkpoint but {tuple(var.shape)} in this run")
+        if "buffer" in state:
+            self.buffer.load_state_dict(state["buffer"])
+        for key, var in variables.items():
+            var.assign(np.asarray(saved[key]).astype(var.dtype.as_numpy_dtype))
+        counters = state["counters"]
+        self.env_steps = int(counters["env_steps"])
+        self.episodes = int(counters["episodes"])
+        self.learner.updates = int(counters["updates"])
+        self.next_eval = int(counters.get("next_eval", self.config.eval_interval))
+        self.rng.bit_generator.state = state["rng"]["train"]
+        self.eval_rng.bit_generator.state = state["rng"]["eval"]
+        self.reward_stats = np.asarray(state["reward_stats"], np.float64).copy()
+        self.history = {k: [(int(x), float(y)) for x, y in np.asarray(
+            state["history"].get(k, np.zeros((0, 2)))).reshape(-1, 2)] for k in HISTORY_KEYS}
+        self.last_eval = state.get("last_eval")
+        self.solved = bool(state.get("solved", False))
+        self.last_metrics = dict(state.get("last_metrics", {}))
+        self.actor.set_weights(self.learner.agent_weights())
+        # Start afresh at a rollout boundary with the restored RNG, as the saved run would.
+        self._rollout = None

@@ -1,0 +1,87 @@
+"""Plain-data records that leave the engine: what a watcher (CLI, GUI, checkpoint) receives.
+
+Everything here is NumPy arrays and Python scalars, copied, so a snapshot can cross to the GUI
+thread while the trainer keeps running. No TensorFlow here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Decision:
+    """What the agents of env copy 0 decided for the frame on screen (before acting on it)."""
+
+    t: int
+    obs: np.ndarray  # (agents, obs_dim)
+    state: np.ndarray  # (state_dim,)
+    avail_actions: np.ndarray  # (agents, actions) bool
+    actions: np.ndarray  # (agents,) chosen (possibly exploratory) actions
+    greedy_actions: np.ndarray  # (agents,) argmax over available actions
+    explored: np.ndarray  # (agents,) bool: the epsilon coin flip chose a random action
+    epsilon: float
+    agent_qs: np.ndarray  # (agents, actions) Q of every action, unavailable ones included
+
+
+@dataclass
+class Inspection:
+    """The compiled inspection of one decision: per-agent Q, the mixer's view, the credit."""
+
+    agent_qs: np.ndarray  # (agents, actions)
+    avail_actions: np.ndarray  # (agents, actions) bool
+    chosen_actions: np.ndarray  # (agents,)
+    greedy_actions: np.ndarray  # (agents,)
+    q_tot_chosen: float  # Q_tot(s, chosen joint action)
+    q_tot_greedy: float  # Q_tot(s, greedy joint action)
+    v_s: float  # the mixer's state-dependent bias V(s) (0 for VDN and IQL)
+    credit: np.ndarray  # (agents,) dQ_tot/dQ_a at the chosen joint action (>= 0 for QMIX)
+    q_tot_table: np.ndarray | None = None  # (actions, actions) for 2 agents: row = agent 0
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in self.__dict__.items():
+            out[key] = value.tolist() if isinstance(value, np.ndarray) else value
+        return out
+
+
+@dataclass
+class Snapshot:
+    """Everything the GUI needs to draw one moment of a run."""
+
+    frame: dict[str, Any]  # envs' render-ready snapshot of copy 0
+    t: int  # step within the current episode of copy 0
+    episode_return: float  # copy 0's return so far
+    decision: Decision | None  # the pending decision for this frame (None at a terminal frame)
+    inspection: Inspection | None
+    true_joint_values: np.ndarray | None  # (actions, actions) where the scenario knows them
+    env_steps: int
+    episodes: int
+    updates: int
+    epsilon: float
+    metrics: dict[str, float] = field(default_factory=dict)  # last update's loss etc.
+    last_eval: float | None = None
+    solved: bool = False
+    evaluating: bool = False  # the frame comes from a greedy evaluation episode
+
+
+class Callback:
+    """The seam between the trainer and whoever watches it. Override what you need.
+
+    Callbacks run on the trainer's thread; a GUI must only copy data here and hand it over.
+    """
+
+    def on_episode_end(self, trainer: Any, returns: list[float]) -> None:
+        """Some env copies finished episodes with these returns."""
+
+    def on_rollout_end(self, trainer: Any) -> None:
+        """All copies finished; their episodes are in the replay buffer."""
+
+    def on_update(self, trainer: Any, metrics: dict[str, float]) -> None:
+        """One gradient update ran."""
+
+    def on_evaluate(self, trainer: Any, mean_return: float) -> None:
+        """A greedy evaluation finished."""

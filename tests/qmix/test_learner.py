@@ -1,0 +1,226 @@
+"""The learner's maths against hand-written NumPy references on tiny inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from envs.base import EnvInfo
+from qmix.config import Config
+from qmix.trainer import configure_tensorflow
+
+tf = configure_tensorflow()
+
+from qmix.actor import NumpyAgent  # noqa: E402
+from qmix.learner import Learner  # noqa: E402
+from qmix.networks import QMixer  # noqa: E402
+
+INFO = EnvInfo(name="tiny", n_agents=2, n_actions=3, obs_dim=4, state_dim=5, episode_limit=4,
+               action_names=("a", "b", "c"), solved_return=1.0, optimal_return=None)
+
+
+def tiny_config(**kw) -> Config:
+    base = dict(scenario="two_step", batch_size=3, buffer_size=8, hidden_dim=8,
+                mixing_embed_dim=4, hypernet_embed=6, lr=1e-3)
+    base.update(kw)
+    return Config.from_dict(base)
+
+
+def random_batch(rng: np.random.Generator, b: int = 3, info: EnvInfo = INFO) -> dict:
+    t1, n, a = info.episode_limit + 1, info.n_agents, info.n_actions
+    avail = rng.random((b, t1, n, a)) < 0.6
+    avail[..., 0] = True  # every agent keeps at least one action
+    actions = np.zeros((b, t1, n), np.int32)
+    for idx in np.ndindex(b, t1, n):
+        actions[idx] = rng.choice(np.flatnonzero(avail[idx]))
+    lengths = np.array([info.episode_limit, 2, 3])[:b]  # two episodes end early (padding)
+    filled = (np.arange(t1)[None, :] < lengths[:, None]).astype(np.float32)
+    terminated = np.zeros((b, t1), np.float32)
+    terminated[1, lengths[1] - 1] = 1.0  # episode 1 terminates; episode 2 is truncated
+    return {
+        "obs": rng.normal(size=(b, t1, n, info.obs_dim)).astype(np.float32),
+        "state": rng.normal(size=(b, t1, info.state_dim)).astype(np.float32),
+        "avail_actions": avail,
+        "actions": actions,
+        "reward": rng.normal(size=(b, t1)).astype(np.float32) * filled,
+        "terminated": terminated,
+        "filled": filled,
+        "active": np.ones((b, t1, n), np.float32),
+    }
+
+
+# ----------------------------------------------------------------------- NumPy references
+def np_qmix(mixer: QMixer, qs: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """QMIX eq. (6): elu(q |W1| + b1) |W_f| + V(s). qs (M, N), states (M, S) -> (M,)."""
+    v = {k: var.numpy() for k, var in mixer.named.items()}
+    relu = lambda x: np.maximum(x, 0.0)  # noqa: E731
+    elu = lambda x: np.where(x > 0, x, np.expm1(x))  # noqa: E731
+    m, n = qs.shape
+    w1 = np.abs(relu(states @ v["hyper_w1/0/w"] + v["hyper_w1/0/b"]) @ v["hyper_w1/1/w"]
+                + v["hyper_w1/1/b"]).reshape(m, n, -1)
+    b1 = states @ v["hyper_b1/w"] + v["hyper_b1/b"]
+    hidden = elu(np.einsum("mn,mne->me", qs, w1) + b1)
+    wf = np.abs(relu(states @ v["hyper_w_final/0/w"] + v["hyper_w_final/0/b"])
+                @ v["hyper_w_final/1/w"] + v["hyper_w_final/1/b"])
+    value = relu(states @ v["v/0/w"] + v["v/0/b"]) @ v["v/1/w"] + v["v/1/b"]
+    return (hidden * wf).sum(-1) + value[:, 0]
+
+
+def np_agent_qs(learner: Learner, batch: dict, target: bool = False) -> np.ndarray:
+    """Unroll the (target) agent over the batch with the NumPy actor's maths -> (B,T1,N,A)."""
+    net = learner.target_agent if target else learner.agent
+    actor = NumpyAgent(learner.config, INFO.n_agents, INFO.n_actions)
+    actor.set_weights({k: v.numpy() for k, v in net.named.items()})
+    b, t1 = batch["obs"].shape[:2]
+    hidden = np.zeros((b, INFO.n_agents, learner.config.hidden_dim), np.float32)
+    last = np.full((b, INFO.n_agents), -1)
+    out = []
+    for t in range(t1):
+        q, hidden = actor.forward(actor.inputs(batch["obs"][:, t], last), hidden)
+        out.append(q)
+        last = batch["actions"][:, t]
+    return np.stack(out, axis=1)
+
+
+def np_loss(learner: Learner, batch: dict, double_q: bool, lam: float, gamma: float) -> float:
+    qs = np_agent_qs(learner, batch)
+    tqs = np_agent_qs(learner, batch, target=True)
+    b, t1 = batch["obs"].shape[:2]
+    t_len = t1 - 1
+    mix = learner.mixer
+    mix_t = learner.target_mixer
+    chosen = np.take_along_axis(qs[:, :-1], batch["actions"][:, :-1, :, None], -1)[..., 0]
+    next_avail = batch["avail_actions"][:, 1:]
+    if double_q:
+        best = np.where(next_avail, qs[:, 1:], -np.inf).argmax(-1)
+        tnext = np.take_along_axis(tqs[:, 1:], best[..., None], -1)[..., 0]
+    else:
+        tnext = np.where(next_avail, tqs[:, 1:], -np.inf).max(-1)
+    q_tot = np_qmix(mix, chosen.reshape(-1, 2), batch["state"][:, :-1].reshape(b * t_len, -1))
+    tq_tot = np_qmix(mix_t, tnext.reshape(-1, 2), batch["state"][:, 1:].reshape(b * t_len, -1))
+    q_tot, tq_tot = q_tot.reshape(b, t_len), tq_tot.reshape(b, t_len)
+    r, d = batch["reward"][:, :-1], batch["terminated"][:, :-1]
+    filled = batch["filled"]
+    y = np.zeros((b, t_len))
+    for i in range(b):  # the plain recursive definition, episode by episode
+        g_next = tq_tot[i, -1]
+        for t in reversed(range(t_len)):
+            lam_t = lam * filled[i, t + 1] if t + 1 < t1 else 0.0
+            y[i, t] = r[i, t] + gamma * (1 - d[i, t]) * ((1 - lam_t) * tq_tot[i, t]
+                                                         + lam_t * g_next)
+            g_next = y[i, t]
+    mask = filled[:, :-1]
+    return float(((q_tot - y) ** 2 * mask).sum() / mask.sum())
+
+
+# ----------------------------------------------------------------------- tests
+def test_qmix_mixer_matches_numpy_reference():
+    rng = np.random.default_rng(0)
+    mixer = QMixer(3, 5, 4, 6, rng)
+    qs = rng.normal(size=(7, 3)).astype(np.float32)
+    states = rng.normal(size=(7, 5)).astype(np.float32)
+    got = mixer(tf.constant(qs), tf.constant(states)).numpy()[:, 0]
+    np.testing.assert_allclose(got, np_qmix(mixer, qs, states), rtol=1e-5, atol=1e-5)
+
+
+def test_qmix_is_monotonic_in_every_agent_q():
+    rng = np.random.default_rng(1)
+    mixer = QMixer(4, 6, 8, 16, rng)
+    qs = tf.constant(rng.normal(scale=5.0, size=(256, 4)).astype(np.float32))
+    states = tf.constant(rng.normal(scale=3.0, size=(256, 6)).astype(np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(qs)
+        q_tot = tf.reduce_sum(mixer(qs, states))
+    grads = tape.gradient(q_tot, qs).numpy()
+    assert (grads >= 0.0).all()
+    assert (grads > 0.0).mean() > 0.9  # not trivially zero either
+
+
+@pytest.mark.parametrize("double_q,lam", [(True, 0.0), (False, 0.0), (True, 0.6)])
+def test_td_loss_matches_numpy_reference(double_q, lam):
+    cfg = tiny_config(double_q=double_q, td_lambda=lam, target_update="soft", tau=0.5)
+    learner = Learner(cfg, INFO, np.random.default_rng(3))
+    # Make the target networks differ from the online ones, as after some training.
+    for var in learner.target_params.values():
+        var.assign(var + 0.1 * tf.random.stateless_normal(var.shape, [1, 2]))
+    batch = random_batch(np.random.default_rng(4))
+    expected = np_loss(learner, batch, double_q, lam, cfg.gamma)
+    got = learner.update(batch)["loss"]
+    assert got == pytest.approx(expected, rel=1e-4, abs=1e-5)
+
+
+def test_padded_steps_do_not_change_the_update():
+    batch = random_batch(np.random.default_rng(5))
+    garbage = {k: v.copy() for k, v in batch.items()}
+    pad = garbage["filled"] == 0  # (B, T1)
+    # every slot after an episode's final observation (which bootstraps it) gets garbage
+    for i in range(pad.shape[0]):
+        last = int(garbage["filled"][i].sum())  # slot `last` holds the final observation
+        pad[i, : last + 1] = False
+    rng = np.random.default_rng(6)
+    garbage["obs"][pad] = rng.normal(size=garbage["obs"][pad].shape) * 100
+    garbage["state"][pad] = rng.normal(size=garbage["state"][pad].shape) * 100
+    garbage["actions"][pad] = 0
+    results = []
+    for data in (batch, garbage):
+        learner = Learner(tiny_config(), INFO, np.random.default_rng(7))
+        metrics = learner.update(data)
+        results.append((metrics["loss"], [v.numpy() for v in learner.params.values()]))
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-6)
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_numpy_actor_matches_tensorflow_agent():
+    for agent, share in (("rnn", True), ("rnn", False), ("ff", True)):
+        learner = Learner(tiny_config(agent=agent, share_params=share), INFO,
+                          np.random.default_rng(8))
+        batch = random_batch(np.random.default_rng(9))
+        last = np.concatenate([-np.ones_like(batch["actions"][:, :1]),
+                               batch["actions"][:, :-1]], axis=1)
+        tf_qs = learner.agent.unroll(learner.build_inputs(batch["obs"], last)).numpy()
+        np.testing.assert_allclose(np_agent_qs(learner, batch), tf_qs, rtol=1e-4, atol=1e-5)
+
+
+def test_update_traces_once_whatever_the_data():
+    learner = Learner(tiny_config(), INFO, np.random.default_rng(10))
+    for seed in range(5):
+        learner.update(random_batch(np.random.default_rng(seed)))
+    assert learner._update.experimental_get_tracing_count() == 1
+
+
+def test_hard_target_sync_every_interval():
+    learner = Learner(tiny_config(target_update_interval=3), INFO, np.random.default_rng(11))
+    batch = random_batch(np.random.default_rng(12))
+    key = "agent/fc1/w"
+    for i in range(1, 7):
+        learner.update(batch)
+        same = np.array_equal(learner.params[key].numpy(), learner.target_params[key].numpy())
+        assert same == (i % 3 == 0)
+
+
+def test_inactive_agents_do_not_contribute():
+    batch = random_batch(np.random.default_rng(13))
+    batch["active"][:, :, 1] = 0.0  # agent 1 is dead throughout
+    other = {k: v.copy() for k, v in batch.items()}
+    other["actions"][:, :, 1] = 0  # whatever it "did" must not matter
+    losses = []
+    for data in (batch, other):
+        learner = Learner(tiny_config(algo="vdn"), INFO, np.random.default_rng(14))
+        losses.append(learner.update(data)["loss"])
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6)
+
+
+def test_rmsprop_follows_pytorch_semantics():
+    cfg = tiny_config(optimizer="rmsprop", lr=0.01, optim_eps=1e-5, grad_clip=1e9)
+    learner = Learner(cfg, INFO, np.random.default_rng(15))
+    var = tf.Variable(np.array([1.0, -2.0], np.float32))
+    from qmix.learner import Optimizer
+
+    opt = Optimizer("rmsprop", 0.01, 1e-5, {"x": var})
+    g = np.array([0.5, -1.0], np.float32)
+    opt.apply([tf.constant(g)])
+    v = 0.01 * g**2  # alpha 0.99: v = 0.99*0 + 0.01 g^2
+    expected = np.array([1.0, -2.0]) - 0.01 * g / (np.sqrt(v) + 1e-5)
+    np.testing.assert_allclose(var.numpy(), expected, rtol=1e-5)
+    assert learner.optimizer.kind == "rmsprop"
