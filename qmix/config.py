@@ -84,6 +84,9 @@ class Config:
     """environment copies stepped together; one rollout = n_envs episodes"""
     updates_per_rollout: int = 1
     """gradient updates after each rollout of n_envs episodes"""
+    async_updates: bool = True
+    """run a rollout's updates on the other core while the next rollout acts (the actor's
+    weights are then exactly one round of updates behind; runs stay reproducible)"""
     learning_starts: int = 32
     """episodes in the buffer before the first update (at least batch_size)"""
     eps_start: float = 1.0

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -93,6 +94,7 @@ class Trainer:
 
         self.env_steps = 0
         self.episodes = 0
+        self.updates_done = 0
         self.history: dict[str, list[tuple[int, float]]] = {k: [] for k in HISTORY_KEYS}
         self.last_metrics: dict[str, float] = {}
         self.last_eval: float | None = None
@@ -102,12 +104,16 @@ class Trainer:
         self._spec = episode_spec(self.info)
         self._rollout: _Rollout | None = None
         self._last_t = 0
+        self._inflight: Future | None = None  # a rollout's updates running on the other core
+        self._executor: ThreadPoolExecutor | None = None
         self._begin_rollout()  # so a freshly built run already has a frame and a decision
 
     # ------------------------------------------------------------------ properties
     @property
     def updates(self) -> int:
-        return self.learner.updates
+        """Gradient updates whose results have been taken in (background ones count once
+        joined, so loops like `while trainer.updates < n` stop at reproducible points)."""
+        return self.updates_done
 
     @property
     def epsilon(self) -> float:
@@ -219,39 +225,77 @@ class Trainer:
         need = max(self.config.batch_size, self.config.learning_starts)
         return self.buffer.size >= need
 
-    def update(self) -> dict[str, float] | None:
-        """Exactly one gradient update; None while the buffer holds too few episodes."""
-        if not self.ready_to_update():
-            return None
+    def _sample(self) -> dict[str, np.ndarray]:
         batch = self.buffer.sample(self.config.batch_size, self.rng)
         if self.config.standardise_rewards:
             mean, m2, count = self.reward_stats
             std = math.sqrt(max(m2 / count, 1e-8))
             batch["reward"] = ((batch["reward"] - mean) / std).astype(np.float32)
-        metrics = self.learner.update(batch)
+        return batch
+
+    def _record(self, results: list[dict[str, float]]) -> None:
+        """Bookkeeping after updates ran: fresh actor weights, history, callbacks."""
+        if not results:
+            return
         self.actor.set_weights(self.learner.agent_weights())
-        self.last_metrics = metrics
-        for key in ("loss", "q_tot", "grad_norm"):
-            self.history[key].append((self.env_steps, metrics[key]))
-        if not all(math.isfinite(v) for v in metrics.values()):
-            raise FloatingPointError(
-                f"update {self.updates} produced a non-finite loss ({metrics['loss']}); "
-                "try a lower learning rate")
-        for cb in self.callbacks:
-            cb.on_update(self, metrics)
+        for metrics in results:
+            self.updates_done += 1
+            self.last_metrics = metrics
+            for key in ("loss", "q_tot", "grad_norm"):
+                self.history[key].append((self.env_steps, metrics[key]))
+            if not all(math.isfinite(v) for v in metrics.values()):
+                raise FloatingPointError(
+                    f"update {self.updates} produced a non-finite loss ({metrics['loss']}); "
+                    "try a lower learning rate")
+            for cb in self.callbacks:
+                cb.on_update(self, metrics)
+
+    def finish_updates(self) -> None:
+        """Wait for updates running in the background and take in their results."""
+        if self._inflight is not None:
+            future, self._inflight = self._inflight, None
+            self._record(future.result())
+
+    def update(self) -> dict[str, float] | None:
+        """Exactly one gradient update, now; None while the buffer holds too few episodes."""
+        self.finish_updates()
+        if not self.ready_to_update():
+            return None
+        metrics = self.learner.update(self._sample())
+        self._record([metrics])
         return metrics
 
     def train_iteration(self) -> bool:
-        """The training loop's body. True when a rollout ended (and its updates ran)."""
+        """The training loop's body. True when a rollout ended (and its updates were started).
+
+        With `async_updates` the rollout's updates run on a worker thread (compiled TensorFlow
+        releases the GIL) while the next rollout acts; they are joined at the end of that
+        rollout. Batches are sampled here, on this thread, so the run stays reproducible.
+        """
         if not self.env_step():
             return False
-        for _ in range(self.config.updates_per_rollout):
-            self.update()
+        self.finish_updates()
+        batches = [self._sample() for _ in range(self.config.updates_per_rollout)
+                   if self.ready_to_update()]
+        if batches and self.config.async_updates:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="qmix-update")
+            self._inflight = self._executor.submit(
+                lambda: [self.learner.update(b) for b in batches])
+        else:
+            self._record([self.learner.update(b) for b in batches])
         if self.env_steps >= self.next_eval:
             self.evaluate()
             while self.next_eval <= self.env_steps:
                 self.next_eval += self.config.eval_interval
         return True
+
+    def close(self) -> None:
+        """Join background work; the trainer stays usable."""
+        self.finish_updates()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
     def train(self, total_env_steps: int, until_solved: bool = False,
               on_iteration: Callable[["Trainer"], None] | None = None) -> None:
@@ -261,6 +305,7 @@ class Trainer:
                 on_iteration(self)
             if until_solved and self.solved:
                 break
+        self.finish_updates()
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, episodes: int | None = None,
@@ -355,12 +400,21 @@ class Trainer:
         The in-flight rollout is not part of it: a run resumes at the start of a rollout,
         bit-for-bit when the state was taken at a rollout boundary (as the CLI does).
         """
+        # Let background updates finish, but take their results in only where the running
+        # loop would (end of the next rollout): saving must not perturb the run.
+        pending = self._inflight.result() if self._inflight is not None else []
+        variables = {k: v.numpy() for k, v in self.learner.named_variables().items()}
+        # The NumPy actor may be one round of updates behind the learner (async_updates);
+        # keeping its copy makes a resumed run act exactly as the uninterrupted one would.
+        variables.update({f"actor/{k}": v.copy() for k, v in self.actor.w.items()})
         state: dict[str, Any] = {
             "config": self.config.to_dict(),
             "info": dataclasses.asdict(self.info),
-            "variables": {k: v.numpy() for k, v in self.learner.named_variables().items()},
+            "variables": variables,
             "counters": {"env_steps": self.env_steps, "episodes": self.episodes,
-                         "updates": self.updates, "next_eval": self.next_eval},
+                         "updates": self.updates_done, "learner_updates": self.learner.updates,
+                         "next_eval": self.next_eval},
+            "pending_updates": [dict(m) for m in pending],
             "epsilon": self.epsilon,
             "rng": {"train": self.rng.bit_generator.state,
                     "eval": self.eval_rng.bit_generator.state,
@@ -378,19 +432,24 @@ class Trainer:
         return state
 
     def variable_shapes(self) -> dict[str, tuple[int, ...]]:
-        return {k: tuple(v.shape) for k, v in self.learner.named_variables().items()}
+        shapes = {k: tuple(v.shape) for k, v in self.learner.named_variables().items()}
+        shapes.update({f"actor/{k}": tuple(v.shape) for k, v in self.actor.w.items()})
+        return shapes
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Replace this run's state. Shapes are checked before anything is assigned."""
+        if self._inflight is not None:  # this run's own background work is being replaced
+            self._inflight.result()
+            self._inflight = None
         variables = self.learner.named_variables()
         saved = state["variables"]
         missing = sorted(set(variables) - set(saved))
         if missing:
             raise ValueError(f"checkpoint lacks variable {missing[0]!r}")
-        for key, var in variables.items():
-            if tuple(np.shape(saved[key])) != tuple(var.shape):
+        for key, shape in self.variable_shapes().items():
+            if key in saved and tuple(np.shape(saved[key])) != shape:
                 raise ValueError(f"variable {key!r} has shape {tuple(np.shape(saved[key]))} "
-                                 f"in the checkpoint but {tuple(var.shape)} in this run")
+                                 f"in the checkpoint but {shape} in this run")
         if "buffer" in state:
             self.buffer.load_state_dict(state["buffer"])
         for key, var in variables.items():
@@ -398,7 +457,8 @@ class Trainer:
         counters = state["counters"]
         self.env_steps = int(counters["env_steps"])
         self.episodes = int(counters["episodes"])
-        self.learner.updates = int(counters["updates"])
+        self.updates_done = int(counters["updates"])
+        self.learner.updates = int(counters.get("learner_updates", counters["updates"]))
         self.next_eval = int(counters.get("next_eval", self.config.eval_interval))
         self.rng.bit_generator.state = state["rng"]["train"]
         self.eval_rng.bit_generator.state = state["rng"]["eval"]
@@ -408,6 +468,13 @@ class Trainer:
         self.last_eval = state.get("last_eval")
         self.solved = bool(state.get("solved", False))
         self.last_metrics = dict(state.get("last_metrics", {}))
-        self.actor.set_weights(self.learner.agent_weights())
+        actor = {k[len("actor/"):]: np.asarray(v) for k, v in saved.items()
+                 if k.startswith("actor/")}
+        self.actor.set_weights(actor if actor else self.learner.agent_weights())
         # Start afresh at a rollout boundary with the restored RNG, as the saved run would.
         self._rollout = None
+        pending = [dict(m) for m in state.get("pending_updates", [])]
+        if pending:  # taken in at the end of the next rollout, as in the saved run
+            done: Future = Future()
+            done.set_result(pending)
+            self._inflight = done

@@ -166,3 +166,22 @@ def test_main_py_train_runs_headless_and_prints_json(tmp_path):
     help_out = subprocess.run([sys.executable, "main.py", "train", "--help"], cwd=ROOT,
                               capture_output=True, text=True, timeout=120)
     assert help_out.returncode == 0 and "td_lambda" in help_out.stdout
+
+
+@pytest.mark.parametrize("async_updates", [True, False])
+def test_state_dict_resume_matches_an_uninterrupted_run(async_updates):
+    cfg = small("pursuit", n_envs=2, batch_size=4, learning_starts=4, buffer_size=32,
+                async_updates=async_updates, seed=5, eval_interval=60)
+    straight = Trainer(cfg)
+    run_updates(straight, 4)
+    state = straight.state_dict(include_buffer=True)  # saving must not perturb the run
+    run_updates(straight, 9)
+    resumed = Trainer(cfg)
+    resumed.load_state_dict(state)
+    run_updates(resumed, 9)
+    assert resumed.env_steps == straight.env_steps
+    wa, wb = weights(straight), weights(resumed)
+    for key in wa:
+        assert np.array_equal(wa[key], wb[key]), key
+    assert resumed.history["loss"] == straight.history["loss"]
+    assert resumed.history["eval_return"] == straight.history["eval_return"]
