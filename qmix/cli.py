@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="published settings of PyMARL / EPyMARL / pymarl2")
     train.add_argument("--steps", type=int, default=None,
                        help="env steps to train for (default: the scenario's total_env_steps)")
-    train.add_argument("--seed", type=int, default=0, help="random seed")
+    train.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     train.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="override a config field, e.g. --set lr=0.001 (repeatable)")
     train.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
@@ -85,7 +85,19 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if scenario_kwargs:
         overrides["scenario_kwargs"] = {**overrides.get("scenario_kwargs", {}),
                                         **scenario_kwargs}
-    overrides["seed"] = args.seed
+    if args.resume:  # the saved run's settings; explicit flags still override them
+        from qmix import checkpoint
+
+        base = checkpoint.read_config(args.resume)
+        base.update(overrides)
+        for key, value in (("scenario", args.scenario), ("algo", args.algo),
+                           ("seed", args.seed)):
+            if value is not None:
+                base[key] = value
+        if args.steps is not None:
+            base["total_env_steps"] = args.steps
+        return Config.from_dict(base)
+    overrides["seed"] = 0 if args.seed is None else args.seed
     if args.steps is not None:
         overrides["total_env_steps"] = args.steps
     return make_config(args.scenario, algo=args.algo, preset=args.preset, **overrides)
@@ -174,6 +186,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             bar.close()
     if args.save:
         checkpoint.save_checkpoint(trainer, args.save, include_buffer=args.save_buffer)
+    trainer.close()
     wall = time.perf_counter() - start
     result = {
         "scenario": config.scenario, "algo": config.algo, "seed": config.seed,

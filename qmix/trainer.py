@@ -299,13 +299,16 @@ class Trainer:
 
     def train(self, total_env_steps: int, until_solved: bool = False,
               on_iteration: Callable[["Trainer"], None] | None = None) -> None:
-        while self.env_steps < total_env_steps:
+        """Train until `total_env_steps`, stopping only between rollouts, so that a run saved
+        afterwards resumes bit-for-bit (a background round of updates may still be running;
+        `state_dict` waits for it, `close` takes it in)."""
+        while self.env_steps < total_env_steps or (
+                self._rollout is not None and self._rollout.t > 0):
             ended = self.train_iteration()
             if on_iteration is not None and ended:
                 on_iteration(self)
-            if until_solved and self.solved:
+            if until_solved and self.solved and ended:
                 break
-        self.finish_updates()
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, episodes: int | None = None,

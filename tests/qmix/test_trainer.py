@@ -185,3 +185,11 @@ def test_state_dict_resume_matches_an_uninterrupted_run(async_updates):
         assert np.array_equal(wa[key], wb[key]), key
     assert resumed.history["loss"] == straight.history["loss"]
     assert resumed.history["eval_return"] == straight.history["eval_return"]
+
+
+def test_qmix_solves_the_default_pursuit_scenario_within_a_step_budget(capsys):
+    """The default scenario is the demo: QMIX must solve it (greedy return >= 18 of 20)."""
+    out = _cli_json(capsys, "--scenario", "pursuit", "--seed", "0", "--until-solved",
+                    "--steps", "200000")
+    assert out["solved"] and out["eval_return"] >= 18.0
+    assert out["env_steps"] <= 200_000
