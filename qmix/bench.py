@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
           f"training end-to-end {env['training_env_steps_per_s']:,.0f} env steps/s "
           f"({env['training_updates_per_s']:.1f} updates/s, "
           f"{env['env_steps_per_update']:.0f} env steps per update)", flush=True)
-    print(f"peak RSS (this process): {peak_rss_mb():.0f} MB", flush=True)
+    print(f"peak RSS (this benchmark process, several learners alive): {peak_rss_mb():.0f} MB",
+          flush=True)
     if args.solve_seeds:
         results = bench_solve(args.solve_seeds, 60.0)
         solved = 0
@@ -193,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['process_wall_s']} s{'' if ok else '  <-- over 60 s or unsolved'}",
                   flush=True)
         print(f"pursuit solved within 60 s in {solved}/{len(results)} seeds", flush=True)
+        child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+        print(f"peak RSS of a training process (largest solve run): {child_rss:.0f} MB",
+              flush=True)
     return 0
 
 
