@@ -98,10 +98,13 @@ class Learner:
         self.updates = 0
         self._hard_sync()
 
-        t1 = info.episode_limit + 1
+        # Without XLA the time axis is left open: batches are cut after their longest
+        # episode (as PyMARL does), which skips the padding once episodes get short, and
+        # one trace still serves every length. XLA compiles per shape, so it gets T fixed.
+        t1 = info.episode_limit + 1 if config.jit_compile else None
         b, o, s = config.batch_size, info.obs_dim, info.state_dim
         spec = tf.TensorSpec
-        # Fixed shapes and dtypes: the update traces once per run, never again.
+        # Fixed dtypes and ranks: the update traces once per run, never again.
         self._update = tf.function(
             self._update_impl,
             input_signature=[
@@ -206,16 +209,17 @@ class Learner:
         if lam == 0.0:
             return r + gamma * not_done * target_q_tot
         next_filled = filled[:, 1:, None]  # (B, T, 1): did step t+1 happen?
-        steps = target_q_tot.shape[1]
-        g_next = target_q_tot[:, -1]
-        out = []
-        for t in reversed(range(steps)):  # T is static and small: unrolled in the graph
-            lam_t = lam * next_filled[:, t]
-            g_t = r[:, t] + gamma * not_done[:, t] * (
-                (1.0 - lam_t) * target_q_tot[:, t] + lam_t * g_next)
-            out.append(g_t)
-            g_next = g_t
-        return tf.stack(out[::-1], axis=1)
+
+        def backwards(g_next, x):
+            r_t, not_done_t, next_filled_t, q_next = x  # each (B, K)
+            lam_t = lam * next_filled_t
+            return r_t + gamma * not_done_t * ((1.0 - lam_t) * q_next + lam_t * g_next)
+
+        time_major = [tf.transpose(v, [1, 0, 2]) for v in (
+            r, not_done, next_filled, target_q_tot)]  # (T, B, .)
+        g = tf.scan(backwards, tuple(time_major), initializer=time_major[3][-1],
+                    reverse=True)  # (T, B, K)
+        return tf.transpose(g, [1, 0, 2])
 
     def update(self, batch: dict[str, np.ndarray]) -> dict[str, float]:
         out = self._update(batch["obs"], batch["state"], batch["avail_actions"],

@@ -227,6 +227,10 @@ class Trainer:
 
     def _sample(self) -> dict[str, np.ndarray]:
         batch = self.buffer.sample(self.config.batch_size, self.rng)
+        if not self.config.jit_compile:
+            # Cut the padding after the batch's longest episode (its final observation stays).
+            t_max = int(batch["filled"].sum(axis=1).max()) + 1
+            batch = {k: v[:, :t_max] for k, v in batch.items()}
         if self.config.standardise_rewards:
             mean, m2, count = self.reward_stats
             std = math.sqrt(max(m2 / count, 1e-8))

@@ -185,7 +185,9 @@ def test_numpy_actor_matches_tensorflow_agent():
 def test_update_traces_once_whatever_the_data():
     learner = Learner(tiny_config(), INFO, np.random.default_rng(10))
     for seed in range(5):
-        learner.update(random_batch(np.random.default_rng(seed)))
+        batch = random_batch(np.random.default_rng(seed))
+        length = 2 + seed % 4  # batches cut after their longest episode vary in length
+        learner.update({k: v[:, :length] for k, v in batch.items()})
     assert learner._update.experimental_get_tracing_count() == 1
 
 
@@ -224,3 +226,18 @@ def test_rmsprop_follows_pytorch_semantics():
     expected = np.array([1.0, -2.0]) - 0.01 * g / (np.sqrt(v) + 1e-5)
     np.testing.assert_allclose(var.numpy(), expected, rtol=1e-5)
     assert learner.optimizer.kind == "rmsprop"
+
+
+def test_cutting_the_padded_tail_changes_nothing():
+    batch = random_batch(np.random.default_rng(16))
+    batch["filled"][:, 3:] = 0.0  # every episode ended by step 3: slots 4.. are padding
+    cut = {k: v[:, :4] for k, v in batch.items()}
+    results = []
+    for data in (batch, cut):
+        learner = Learner(tiny_config(td_lambda=0.5), INFO, np.random.default_rng(17))
+        results.append((learner.update(data)["loss"],
+                        [v.numpy() for v in learner.params.values()]))
+        assert learner._update.experimental_get_tracing_count() == 1
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-5)
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -23,6 +23,7 @@ def small(scenario: str = "two_step", **kw):
 
 
 def weights(trainer: Trainer) -> dict[str, np.ndarray]:
+    trainer.finish_updates()  # a background round may still be writing the variables
     return {k: v.numpy() for k, v in trainer.learner.named_variables().items()}
 
 
