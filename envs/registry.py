@@ -13,6 +13,7 @@ from typing import Any
 
 from envs.base import VecEnv
 from envs.foraging import ForagingConfig, ForagingVecEnv
+from envs.parallel_env import PREFIX, ParallelEnvConfig, ParallelVecEnv
 from envs.pursuit import PursuitConfig, PursuitVecEnv
 from envs.two_step import TwoStepConfig, TwoStepVecEnv
 
@@ -32,8 +33,12 @@ def scenario_names() -> list[str]:
 
 
 def _lookup(name: str) -> tuple[Callable[[], Any], Callable[..., VecEnv]]:
+    if name.startswith(PREFIX):  # a user's ParallelEnv: the name says how to build it
+        factory = name[len(PREFIX):]
+        return (lambda: ParallelEnvConfig(factory=factory)), ParallelVecEnv
     if name not in _SCENARIOS:
-        raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(_SCENARIOS)}")
+        raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(_SCENARIOS)}"
+                         f" (or pz:module:factory for a PettingZoo ParallelEnv)")
     return _SCENARIOS[name]
 
 

@@ -194,3 +194,11 @@ def test_qmix_solves_the_default_pursuit_scenario_within_a_step_budget(capsys):
                     "--steps", "200000")
     assert out["solved"] and out["eval_return"] >= 18.0
     assert out["env_steps"] <= 200_000
+
+
+def test_a_users_parallel_env_trains_through_the_cli(capsys):
+    out = _cli_json(capsys, "--scenario", "pz:tests.envs.fake_parallel_env:make_env",
+                    "--env", "episode_limit=10", "--steps", "6000",
+                    "--set", "eps_anneal_steps=3000", "--set", "target_update_interval=50",
+                    "--set", "updates_per_rollout=2")
+    assert out["eval_return"] == pytest.approx(1.0)  # the greedy pair always meets
