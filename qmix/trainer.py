@@ -260,6 +260,10 @@ class Trainer:
             future, self._inflight = self._inflight, None
             self._record(future.result())
 
+    def updates_in_flight(self) -> bool:
+        """True while a rollout's background updates (async_updates) are still running."""
+        return self._inflight is not None and not self._inflight.done()
+
     def update(self) -> dict[str, float] | None:
         """Exactly one gradient update, now; None while the buffer holds too few episodes."""
         self.finish_updates()
@@ -396,8 +400,7 @@ class Trainer:
                                               decision.avail_actions, ro.hidden[0],
                                               ro.last_actions[0], decision.actions)
         t = ro.t if ro is not None else self._last_t
-        ret = float(ro.returns[0]) if ro is not None else (
-            self.history["episode_return"][-1][1] if self.history["episode_return"] else 0.0)
+        ret = float(ro.returns[0]) if ro is not None else float(self.env.episode_return[0])
         return self._make_snapshot(self.env, t, ret, decision, inspection)
 
     # ------------------------------------------------------------------ checkpoint state

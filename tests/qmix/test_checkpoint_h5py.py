@@ -1,6 +1,6 @@
 """A checkpoint's weights read with plain h5py and a NumPy forward pass reproduce the app's
 per-agent Q-values and Q_tot -- both with this test's own NumPy code and with the example in
-docs/checkpoint-section.md (the README's "Checkpoint format" section)."""
+the README's "Checkpoint format" section."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from qmix.config import make_config
 from qmix.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "checkpoint-section.md"
+DOC = ROOT / "README.md"
 
 CONFIGS = {
     "two_step_shared_gru": dict(scenario="two_step"),
@@ -133,8 +133,9 @@ def test_numpy_forward_pass_on_h5py_weights_reproduces_q_and_q_tot(case) -> None
 
 def test_the_documented_example_reproduces_q_and_q_tot(case) -> None:
     decision, inspection, path = case
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
-    assert blocks, "docs/checkpoint-section.md has no python example"
+    section = DOC.read_text().split("## Checkpoint format", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert blocks, "the README's checkpoint section has no python example"
     example = blocks[0]
     assert "qmix" not in re.findall(r"^\s*(?:from|import)\s+(\w+)", example, flags=re.M)
     namespace: dict = {"__name__": "checkpoint_example"}

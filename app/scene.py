@@ -1,0 +1,101 @@
+"""The app's seam to `envs.render`: draw a frame at a pixel size, find the agent under a click.
+
+Pygame is only used here (and only its offscreen Surface and font modules, which need no
+display). A scenario without a renderer (e.g. a wrapped PettingZoo env) still gets a plain
+text card, so the app never fails because a picture is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pygame  # noqa: E402
+
+try:  # the renderer belongs to envs/; tolerate its absence
+    from envs import render as _render
+except ImportError:  # pragma: no cover - only while envs/render.py is missing
+    _render = None
+
+
+_reported: set[str] = set()
+
+
+def render_frame(frame: dict[str, Any], width: int, height: int, selected: int | None,
+                 theme: str, actions: Any = None, show_view: bool = False) -> pygame.Surface:
+    """A width x height Surface showing `frame` (content centred, aspect ratio kept).
+
+    `actions` (N,) are drawn as arrows/bursts: the decision about to be executed.
+    """
+    if _render is not None:
+        try:
+            options = _render.RenderOptions(show_view_radius=show_view, actions=actions,
+                                            selected_agent=selected, theme=theme)
+            return _render.render(frame, size=(width, height), options=options)
+        except Exception as exc:  # noqa: BLE001 - a drawing bug must not take the app down
+            key = f"{type(exc).__name__}: {exc}"
+            if key not in _reported:  # once per distinct error, not 60 times a second
+                _reported.add(key)
+                import traceback
+
+                traceback.print_exc()
+    return _text_card(frame, width, height, theme)
+
+
+def hit_test(frame: dict[str, Any], x: float, y: float, width: int, height: int) -> int | None:
+    """The agent drawn at surface pixel (x, y) of a width x height picture, or None."""
+    if _render is None or not hasattr(_render, "hit_test"):
+        return None
+    try:
+        return _render.hit_test(frame, (int(width), int(height)), int(x), int(y))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def agent_colours() -> list[tuple[int, int, int]]:
+    """The colours the renderer gives agents 0, 1, 2, ... (the inspector uses the same)."""
+    colours = getattr(_render, "AGENT_COLOURS", None) if _render is not None else None
+    # same palette as the picture, so "agent 2" is the same colour in view and inspector
+    if colours:
+        return [tuple(int(v) for v in c[:3]) for c in colours]
+    return [(76, 194, 255), (255, 159, 67), (61, 220, 132), (199, 146, 234), (255, 209, 102),
+            (255, 92, 108)]
+
+
+def background(theme: str) -> str:
+    """The renderer's background colour as '#rrggbb' (the view's card blends into it)."""
+    themes = getattr(_render, "THEMES", None) if _render is not None else None
+    try:
+        r, g, b = themes[theme]["background"]  # type: ignore[index]
+    except (TypeError, KeyError, ValueError):
+        return "#111319" if theme == "dark" else "#ececE8"
+    return f"#{int(r):02x}{int(g):02x}{int(b):02x}"
+
+
+_font: Any = None
+
+
+def _text_card(frame: dict[str, Any], width: int, height: int, theme: str) -> pygame.Surface:
+    global _font
+    side = max(1, min(width, height))
+    surface = pygame.Surface((max(1, width), max(1, height)), 0, 32)
+    dark = theme == "dark"
+    surface.fill((24, 27, 34) if dark else (255, 255, 255))
+    if not pygame.font.get_init():
+        pygame.font.init()
+    if _font is None or _font[0] != side:
+        _font = (side, pygame.font.Font(None, max(12, side // 16)))
+    font = _font[1]
+    colour = (238, 241, 247) if dark else (17, 21, 28)
+    lines = [str(frame.get("scenario", "scenario")), f"t = {frame.get('t', 0)}",
+             f"return = {frame.get('episode_return', 0.0):.2f}"]
+    y = side // 3
+    for line in lines:
+        text = font.render(line, True, colour)
+        surface.blit(text, ((width - text.get_width()) // 2, y + (height - side) // 2))
+        y += text.get_height() + 8
+    return surface

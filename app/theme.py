@@ -1,0 +1,174 @@
+"""Colour themes and type sizes, tuned for a projector: high contrast, few colours, big type.
+
+A theme is plain data. `stylesheet(theme, scale)` builds the Qt style sheet; custom-painted
+widgets read the same `Theme` so everything on screen agrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QFont, QPalette
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    window: str  # the frame behind everything
+    panel: str  # cards: view, inspector, plots
+    panel_alt: str  # inputs, bar tracks
+    border: str
+    text: str
+    text_dim: str
+    accent: str  # chosen action, play button, selection
+    greedy: str  # greedy action mark
+    warn: str  # exploratory action, pending changes
+    error: str
+    good: str  # solved
+    bar: str  # ordinary Q bars
+    bar_neg: str  # negative Q bars
+    masked: str  # unavailable actions
+    plot_colours: tuple[str, ...]
+
+    def qcolor(self, attr: str, alpha: int = 255) -> QColor:
+        colour = QColor(getattr(self, attr))
+        colour.setAlpha(alpha)
+        return colour
+
+
+DARK = Theme(
+    name="dark",
+    window="#0f1115",
+    panel="#181b22",
+    panel_alt="#232733",
+    border="#2c3140",
+    text="#eef1f7",
+    text_dim="#9aa3b5",
+    accent="#4cc2ff",
+    greedy="#ffd166",
+    warn="#ff9f43",
+    error="#ff5c6c",
+    good="#3ddc84",
+    bar="#5b8def",
+    bar_neg="#c75b7a",
+    masked="#3a3f4d",
+    plot_colours=("#4cc2ff", "#3ddc84", "#ff9f43", "#c792ea", "#ffd166"),
+)
+
+LIGHT = Theme(
+    name="light",
+    window="#e9ecf2",
+    panel="#ffffff",
+    panel_alt="#eef1f6",
+    border="#c9cfdb",
+    text="#11151c",
+    text_dim="#4f5868",
+    accent="#0a6ed1",
+    greedy="#b7791f",
+    warn="#d9480f",
+    error="#c92a2a",
+    good="#2b8a3e",
+    bar="#3b6fd8",
+    bar_neg="#b03a5b",
+    masked="#d5d9e2",
+    plot_colours=("#0a6ed1", "#2b8a3e", "#d9480f", "#7048e8", "#b7791f"),
+)
+
+THEMES = {"dark": DARK, "light": LIGHT}
+
+BASE_POINT_SIZE = 11.0  # normal mode; presentation mode multiplies by PRESENTATION_SCALE
+PRESENTATION_SCALE = 1.45
+
+
+def app_font(scale: float = 1.0) -> QFont:
+    font = QFont()
+    font.setFamilies(["Inter", "Noto Sans", "DejaVu Sans", "Segoe UI", "Helvetica Neue",
+                      "Arial"])
+    font.setPointSizeF(BASE_POINT_SIZE * scale)
+    return font
+
+
+def palette(theme: Theme) -> QPalette:
+    pal = QPalette()
+    roles = {
+        QPalette.Window: theme.window,
+        QPalette.WindowText: theme.text,
+        QPalette.Base: theme.panel_alt,
+        QPalette.AlternateBase: theme.panel,
+        QPalette.Text: theme.text,
+        QPalette.Button: theme.panel_alt,
+        QPalette.ButtonText: theme.text,
+        QPalette.ToolTipBase: theme.panel,
+        QPalette.ToolTipText: theme.text,
+        QPalette.Highlight: theme.accent,
+        QPalette.HighlightedText: theme.window,
+        QPalette.PlaceholderText: theme.text_dim,
+        QPalette.Link: theme.accent,
+    }
+    for role, colour in roles.items():
+        pal.setColor(role, QColor(colour))
+    pal.setColor(QPalette.Disabled, QPalette.Text, QColor(theme.text_dim))
+    pal.setColor(QPalette.Disabled, QPalette.ButtonText, QColor(theme.text_dim))
+    pal.setColor(QPalette.Disabled, QPalette.WindowText, QColor(theme.text_dim))
+    return pal
+
+
+def stylesheet(t: Theme, scale: float = 1.0) -> str:
+    pt = BASE_POINT_SIZE * scale
+    big = pt * 1.15
+    pad = round(6 * scale)
+    return f"""
+    QMainWindow, QDialog {{ background: {t.window}; }}
+    QWidget {{ color: {t.text}; }}
+    QToolTip {{ background: {t.panel}; color: {t.text}; border: 1px solid {t.border};
+               padding: 6px; font-size: {pt}pt; }}
+    QToolBar {{ background: {t.panel}; border: none; border-bottom: 1px solid {t.border};
+               spacing: {pad}px; padding: {pad}px; }}
+    QToolBar QToolButton {{ background: transparent; border: 1px solid transparent;
+               border-radius: 6px; padding: {pad}px {pad + 2}px; font-size: {pt}pt; }}
+    QToolBar QToolButton:hover {{ background: {t.panel_alt}; border-color: {t.border}; }}
+    QToolBar QToolButton:pressed {{ background: {t.border}; }}
+    QToolBar QToolButton:checked {{ background: {t.panel_alt}; border-color: {t.accent}; }}
+    QToolBar QToolButton#playButton {{ background: {t.accent}; color: {t.window};
+               font-weight: 600; min-width: {round(78 * scale)}px; }}
+    QToolBar QToolButton#playButton:checked {{ background: {t.warn}; color: {t.window};
+               border-color: {t.warn}; }}
+    QToolBar QLabel {{ color: {t.text_dim}; font-size: {pt}pt; }}
+    QMenuBar {{ background: {t.panel}; color: {t.text}; font-size: {pt}pt; }}
+    QMenuBar::item:selected {{ background: {t.panel_alt}; }}
+    QMenu {{ background: {t.panel}; border: 1px solid {t.border}; font-size: {pt}pt; }}
+    QMenu::item {{ padding: 6px 24px; }}
+    QMenu::item:selected {{ background: {t.accent}; color: {t.window}; }}
+    QMenu::item:disabled {{ color: {t.text_dim}; }}
+    QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{
+               background: {t.panel_alt}; border: 1px solid {t.border}; border-radius: 6px;
+               padding: 3px 8px; font-size: {pt}pt; min-height: {round(24 * scale)}px; }}
+    QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus {{ border-color: {t.accent}; }}
+    QComboBox QAbstractItemView {{ background: {t.panel}; border: 1px solid {t.border};
+               selection-background-color: {t.accent}; selection-color: {t.window}; }}
+    QPushButton {{ background: {t.panel_alt}; border: 1px solid {t.border}; border-radius: 6px;
+               padding: 6px 14px; font-size: {pt}pt; }}
+    QPushButton:hover {{ border-color: {t.accent}; }}
+    QPushButton#applyButton[pending="true"] {{ background: {t.warn}; color: {t.window};
+               border-color: {t.warn}; font-weight: 600; }}
+    QSlider::groove:horizontal {{ height: 6px; background: {t.panel_alt}; border-radius: 3px; }}
+    QSlider::sub-page:horizontal {{ background: {t.accent}; border-radius: 3px; }}
+    QSlider::handle:horizontal {{ background: {t.text}; width: {round(16 * scale)}px;
+               margin: -6px 0; border-radius: {round(8 * scale)}px; }}
+    QStatusBar {{ background: {t.panel}; border-top: 1px solid {t.border}; }}
+    QStatusBar QLabel {{ font-size: {pt}pt; color: {t.text_dim}; padding: 0 10px; }}
+    QStatusBar QLabel#statusPhase {{ color: {t.text}; font-weight: 600; }}
+    QDockWidget {{ font-size: {pt}pt; }}
+    QDockWidget::title {{ background: {t.panel}; padding: 6px 10px; text-align: left; }}
+    QFrame#card {{ background: {t.panel}; border: 1px solid {t.border}; border-radius: 10px; }}
+    QLabel#cardTitle {{ color: {t.text_dim}; font-size: {pt}pt; font-weight: 600;
+               letter-spacing: 1px; }}
+    QLabel#formLabel {{ color: {t.text_dim}; font-size: {pt}pt; }}
+    QLabel#hint {{ color: {t.text_dim}; font-size: {pt * 0.92}pt; }}
+    QFrame#banner {{ background: {t.error}; border-radius: 8px; }}
+    QFrame#banner QLabel {{ color: #ffffff; font-size: {big}pt; font-weight: 600; }}
+    QFrame#banner QPushButton {{ background: rgba(0,0,0,0.25); color: #ffffff; border: none; }}
+    QScrollArea {{ background: transparent; border: none; }}
+    QScrollArea > QWidget > QWidget {{ background: transparent; }}
+    QSplitter::handle {{ background: {t.window}; }}
+    """

@@ -1,0 +1,68 @@
+"""Helpers for the GUI tests: spin the Qt event loop, wait for the worker, build windows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+ENGINE_TIMEOUT_S = 90.0
+
+
+def spin(seconds: float) -> None:
+    """Run the Qt event loop for `seconds`."""
+    app = QApplication.instance()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.002)
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> None:
+    app = QApplication.instance()
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        app.processEvents()
+        if predicate():
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+
+
+def wait_idle(window: Any, timeout: float = 20.0) -> None:
+    """Until the worker has drained its command queue and is not playing."""
+    worker = window.controller.worker
+
+    def idle() -> bool:
+        return worker.is_idle() and worker.phase in ("paused", "error")
+
+    wait_until(idle, timeout, "the worker to go idle")
+    spin(0.05)  # let the last queued frame reach the GUI
+
+
+def make_window(tmp_path: Any, config: Any = None, trainer_factory: Any = None) -> Any:
+    from app.window import MainWindow
+    from qmix.config import make_config
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    window = MainWindow(config or make_config("two_step"), trainer_factory=trainer_factory,
+                        settings=settings)
+    window.confirm_quit = False
+    window.resize(1400, 900)
+    window.show()
+    window.start_engine()
+    wait_until(lambda: window.info is not None and window.last_frame is not None,
+               ENGINE_TIMEOUT_S, "the engine to start")
+    return window
+
+
+def close_window(window: Any) -> None:
+    window.confirm_quit = False
+    window.close()
+    window.deleteLater()
+    spin(0.05)
+
+
