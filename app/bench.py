@@ -35,21 +35,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    from qmix.bench import machine as engine_machine  # TF-free
+
     try:
         load = os.getloadavg()[0]
     except OSError:
         load = float("nan")
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"{platform.system()} (load average {load:.1f} at start)")
+    return f"{engine_machine()}, {platform.system()} (load average {load:.1f} at start)"
 
 
 def measure_launch(scenario: str, runs: int) -> list[float]:
