@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['process_wall_s']} s{'' if ok else '  <-- over 60 s or unsolved'}",
                   flush=True)
         print(f"pursuit solved within 60 s in {solved}/{len(results)} seeds", flush=True)
-        child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+        child_rss = max(r.get("peak_rss_mb", float("nan")) for r in results)
         print(f"peak RSS of a training process (largest solve run): {child_rss:.0f} MB",
               flush=True)
     return 0

@@ -193,6 +193,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "eval_return": trainer.last_eval, "solved_return": trainer.info.solved_return,
         "solved": trainer.solved, "env_steps": trainer.env_steps,
         "episodes": trainer.episodes, "updates": trainer.updates, "wall_s": round(wall, 3),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
     if args.save:
         result["saved"] = args.save
@@ -204,6 +205,15 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{'yes' if trainer.solved else 'no'}) after {trainer.env_steps} env steps, "
               f"{trainer.updates} updates, {wall:.1f} s")
     return 0
+
+
+def _peak_rss_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 1024  # bytes on macOS, KiB else
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
