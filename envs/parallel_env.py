@@ -147,43 +147,33 @@ class ParallelVecEnv(VecEnv):
 
     def step(self, actions: np.ndarray) -> TimeStep:
         actions = self._check_actions(actions)
+        live = ~self.done  # (C,) copies still in their episode
         reward = np.zeros(self.n_envs, np.float32)
-        for c, env in enumerate(self.envs):
-            if self.done[c]:
-                continue
-            live = [a for i, a in enumerate(self.agent_ids) if self._active[c, i]]
+        terminated_now = np.zeros(self.n_envs, bool)
+        truncated_now = np.zeros(self.n_envs, bool)
+        for c in np.flatnonzero(live):
+            env = self.envs[c]
+            acting = [a for i, a in enumerate(self.agent_ids) if self._active[c, i]]
             acts = {}
             for i, agent in enumerate(self.agent_ids):
-                if agent in live:
+                if agent in acting:
                     a = int(actions[c, i])
                     # an unavailable action is executed as the first available one
                     acts[agent] = a if self._avail[c, i, a] else int(self._avail[c, i].argmax())
             obs, rewards, terms, truncs, infos = env.step(acts)
-            values = [float(rewards.get(a, 0.0)) for a in live]
-            reward[c] = (np.mean(values) if self.config.reward == "mean" else np.sum(values)
-                         ) if values else 0.0
+            values = [float(rewards.get(a, 0.0)) for a in acting]
+            if values:
+                reward[c] = np.mean(values) if self.config.reward == "mean" else np.sum(values)
             self._read(c, obs, infos)
-            self._t[c] += 1
-            all_done = all(terms.get(a, False) or truncs.get(a, False) for a in live)
-            if all_done or not getattr(env, "agents", live):
-                if any(truncs.get(a, False) for a in live):
-                    self._truncated[c] = True
+            if all(terms.get(a, False) or truncs.get(a, False) for a in acting) or not getattr(
+                    env, "agents", acting):
+                if any(truncs.get(a, False) for a in acting):
+                    truncated_now[c] = True
                 else:
-                    self._terminated[c] = True
-            elif self._t[c] >= self.config.episode_limit:
-                self._truncated[c] = True
-        self._episode_return += reward
-        self._last_reward = reward
+                    terminated_now[c] = True
+        reward = self._finish_step(actions, live, reward, terminated_now)
+        self._truncated |= live & truncated_now & ~self._terminated
         return self._timestep(reward)
-
-    def _check_actions(self, actions: np.ndarray) -> np.ndarray:
-        actions = np.asarray(actions)
-        expected = (self.n_envs, self.info.n_agents)
-        if actions.shape != expected:
-            raise ValueError(f"actions must have shape {expected}, got {actions.shape}")
-        if ((actions < 0) | (actions >= self.info.n_actions))[~self.done].any():
-            raise ValueError(f"actions must be in [0, {self.info.n_actions})")
-        return actions.astype(np.int64)
 
     def _timestep(self, reward: np.ndarray) -> TimeStep:
         return TimeStep(obs=self._obs.copy(), state=self._state.copy(),
@@ -192,8 +182,7 @@ class ParallelVecEnv(VecEnv):
                         active=self._active.copy())
 
     def snapshot(self, copy: int = 0) -> dict[str, Any]:
-        self._check_copy(copy)
-        return {"scenario": "parallel_env", "name": self.info.name, "t": int(self._t[copy]),
-                "episode_limit": self.config.episode_limit,
-                "return": float(self._episode_return[copy]),
-                "active": self._active[copy].copy()}
+        """Counters only: a foreign env has no grid to draw (the app shows a text card)."""
+        snap = self._common_snapshot(copy)
+        snap["active"] = self._active[self._check_copy(copy)].copy()
+        return snap
