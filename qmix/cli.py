@@ -14,6 +14,7 @@ from dataclasses import fields
 from typing import Any, Sequence
 
 from qmix.config import ALGOS, PRESETS, Config, field_docs, make_config
+from qmix.types import Callback
 
 
 def _parse_value(text: str) -> Any:
@@ -103,7 +104,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return make_config(args.scenario, algo=args.algo, preset=args.preset, **overrides)
 
 
-class _TensorBoard:
+class _TensorBoard(Callback):
     """tf.summary scalars: episode return, eval return, loss, epsilon, Q_tot."""
 
     def __init__(self, logdir: str, tf: Any) -> None:
@@ -137,11 +138,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.save_every and not args.save:
         raise ValueError("--save-every needs --save PATH")
     start = time.perf_counter()
+    from qmix import checkpoint
     from qmix.trainer import Trainer  # TensorFlow import happens here
-
-    checkpoint = None
-    if args.save or args.resume:
-        from qmix import checkpoint
 
     trainer = Trainer(config)
     if args.resume:
@@ -150,12 +148,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         total = config.total_env_steps
     if args.logdir:
-        from qmix.types import Callback
-
-        board = _TensorBoard(args.logdir, trainer.tf)
-        trainer.add_callback(type("TB", (Callback,), {
-            k: getattr(board, k) for k in ("on_episode_end", "on_rollout_end", "on_update",
-                                           "on_evaluate")})())
+        trainer.add_callback(_TensorBoard(args.logdir, trainer.tf))
     bar = None
     if not args.quiet:
         from tqdm import tqdm
