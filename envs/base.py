@@ -30,8 +30,9 @@ class EnvInfo:
     episode_limit: int
     """max steps per episode; buffers allocate episode_limit+1 time slots"""
     action_names: tuple[str, ...]
-    solved_return: float
-    """greedy mean episode return at/above which the scenario counts as solved"""
+    solved_return: float | None
+    """greedy mean episode return at/above which the scenario counts as solved (None: no
+    known threshold, e.g. a foreign env; such a run is never "solved")"""
     optimal_return: float | None
     """best achievable return if computable, else None"""
 
@@ -73,6 +74,8 @@ class VecEnv(ABC):
     info: EnvInfo
     n_envs: int
     config: Any
+    render_kind: str = ""
+    """Which drawing `envs/render.py` uses for this env's snapshots (their "render" field)."""
 
     def __init__(self, config: Any, n_envs: int = 1) -> None:
         if isinstance(n_envs, bool) or not isinstance(n_envs, (int, np.integer)):
@@ -211,6 +214,7 @@ class VecEnv(ABC):
         c = self._check_copy(copy)
         last = None if self._last_actions is None else tuple(int(a) for a in self._last_actions[c])
         return {
+            "render": self.render_kind,
             "scenario": self.info.name,
             "t": int(self._t[c]),
             "episode_limit": int(self.info.episode_limit),

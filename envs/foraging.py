@@ -126,6 +126,7 @@ class ForagingVecEnv(VecEnv):
     """C copies of level-based foraging, vectorised over copies."""
 
     config: ForagingConfig
+    render_kind = "foraging"
 
     def __init__(self, config: ForagingConfig | None = None, n_envs: int = 1) -> None:
         config = config if config is not None else ForagingConfig()

@@ -154,6 +154,8 @@ class PursuitConfig:
 class PursuitVecEnv(VecEnv):
     """C copies of pursuit, vectorised over copies (small loops over agents/prey only)."""
 
+    render_kind = "pursuit"
+
     config: PursuitConfig
 
     def __init__(self, config: PursuitConfig | None = None, n_envs: int = 1) -> None:

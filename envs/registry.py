@@ -8,12 +8,15 @@ mapping, and they must all fail the same, readable way on a typo.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Callable
 from typing import Any
 
 from envs.base import VecEnv
+from envs import gym_env, parallel_env
 from envs.foraging import ForagingConfig, ForagingVecEnv
-from envs.parallel_env import PREFIX, ParallelEnvConfig, ParallelVecEnv
+from envs.gym_env import GymEnvConfig, GymVecEnv
+from envs.parallel_env import ParallelEnvConfig, ParallelVecEnv
 from envs.pursuit import PursuitConfig, PursuitVecEnv
 from envs.two_step import TwoStepConfig, TwoStepVecEnv
 
@@ -33,12 +36,17 @@ def scenario_names() -> list[str]:
 
 
 def _lookup(name: str) -> tuple[Callable[[], Any], Callable[..., VecEnv]]:
-    if name.startswith(PREFIX):  # a user's ParallelEnv: the name says how to build it
-        factory = name[len(PREFIX):]
+    # A user's world: the name says how to build it, so checkpoints reload it by name.
+    if name.startswith(parallel_env.PREFIX):
+        factory = name[len(parallel_env.PREFIX):]
         return (lambda: ParallelEnvConfig(factory=factory)), ParallelVecEnv
+    if name.startswith(gym_env.PREFIX):
+        env = name[len(gym_env.PREFIX):]
+        return (lambda: GymEnvConfig(env=env)), GymVecEnv
     if name not in _SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(_SCENARIOS)}"
-                         f" (or pz:module:factory for a PettingZoo ParallelEnv)")
+                         f", pz:MODULE:FACTORY (a PettingZoo ParallelEnv) or gym:MODULE:ENV_ID "
+                         f"(a gymnasium multi-agent env)")
     return _SCENARIOS[name]
 
 
@@ -59,8 +67,10 @@ def make(name: str, n_envs: int = 1, **overrides: Any) -> VecEnv:
     valid = [f.name for f in dataclasses.fields(config)]
     for key in overrides:
         if key not in valid:
-            raise ValueError(f"unknown option {key!r} for scenario {name!r}; valid options: "
-                             f"{', '.join(valid)}")
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(f"unknown option {key!r} for scenario {name!r}; {hint}valid "
+                             f"options: {', '.join(valid)}")
     config = dataclasses.replace(config, **overrides)
     config.validate()
     return env_cls(config, n_envs=n_envs)

@@ -60,6 +60,8 @@ class TwoStepVecEnv(VecEnv):
     7 -- any lower threshold would call VDN's 7 a success.
     """
 
+    render_kind = "two_step"
+
     config: TwoStepConfig
 
     def __init__(self, config: TwoStepConfig | None = None, n_envs: int = 1) -> None:
