@@ -17,6 +17,11 @@ File layout (FORMAT_VERSION 1; documented for other tools in docs/checkpoint-sec
     /extra                 further state-dict entries, verbatim: JSON attrs (e.g.
                            pending_updates) or datasets
     /reward_stats          (3,) running mean, M2, count
+    /normalizer/<input>/<stat>   input normalisation of runs with normalize_inputs: <input>
+                           obs (per observation feature) or state, <stat> lo, hi (float64,
+                           per feature: smallest and largest value seen) and count (scalar):
+                           network input = clip((x - lo) / (hi - lo), -10, 10), 0 where
+                           hi == lo (qmix/normalizer.py)
     /history/<name>        (K, 2) rows of (env_steps, value)
     /buffer/<name>         replay episodes (gzip); attrs size, pos, capacity   [optional]
 
@@ -74,7 +79,12 @@ COUNTER_KEYS = ("env_steps", "episodes", "updates", "next_eval")
 """Counters every file has; others the trainer adds (e.g. learner_updates) are kept too."""
 KNOWN_STATE_KEYS = frozenset({"config", "info", "variables", "counters", "epsilon", "rng",
                               "reward_stats", "history", "last_eval", "solved",
-                              "last_metrics", "buffer", "meta"})
+                              "last_metrics", "buffer", "meta", "normalizer"})
+NORMALIZER_STATS = ("lo", "hi", "count")
+CONFIG_BEFORE = {"normalize_inputs": False, "env_steps_per_update": 0}
+"""Config fields newer than some files, with the value that reproduces how those runs were
+trained: files from before input normalisation and the per-env-step update schedule ran on
+raw inputs with `updates_per_rollout`."""
 """State-dict keys with a place of their own in the file; any other key goes to /extra."""
 INFO_KEYS = ("name", "n_agents", "n_actions", "obs_dim", "state_dim", "episode_limit",
              "action_names", "solved_return", "optimal_return")
@@ -250,6 +260,11 @@ def _write_state(f: h5py.File, state: dict[str, Any]) -> None:
         rng.attrs[key] = _to_json(value)
 
     _put(f, "reward_stats", np.asarray(state["reward_stats"], np.float64))
+    if "normalizer" in state:
+        for input_name, stats in sorted(state["normalizer"].items()):
+            group = f.create_group(f"normalizer/{input_name}")
+            for key in NORMALIZER_STATS:
+                _put(group, key, np.asarray(stats[key], np.float64))
     history = f.create_group("history")
     for key in sorted(state["history"]):
         _put(history, key, np.asarray(state["history"][key], np.float64).reshape(-1, 2))
@@ -382,6 +397,8 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(f"{name} is damaged or incomplete: {_one_line(exc)}") from None
     if not isinstance(config, dict) or not isinstance(config.get("scenario"), str):
         raise CheckpointError(f"{name} is damaged: its config attribute is not a run config")
+    for key, value in CONFIG_BEFORE.items():
+        config.setdefault(key, value)
     return config
 
 
@@ -471,6 +488,8 @@ def _read_state(f: h5py.File, name: str) -> dict[str, Any]:
     if not isinstance(config, dict) or not isinstance(config.get("scenario"), str) \
             or not isinstance(config.get("algo"), str):
         raise CheckpointError(f"{name} is damaged: its config attribute is not a run config")
+    for key, value in CONFIG_BEFORE.items():
+        config.setdefault(key, value)
     if not isinstance(info, dict) or set(INFO_KEYS) - set(info):
         missing = sorted(set(INFO_KEYS) - set(info if isinstance(info, dict) else {}))
         raise CheckpointError(f"{name} is damaged: its scenario attribute lacks "
@@ -519,6 +538,16 @@ def _read_state(f: h5py.File, name: str) -> dict[str, Any]:
         "meta": {"format_version": version, "created": _plain(attrs.get("created")),
                  "app": APP},
     }
+    if "normalizer" in f:
+        state["normalizer"] = {}
+        for input_name in f["normalizer"]:
+            group = f["normalizer"][input_name]
+            missing = [k for k in NORMALIZER_STATS if k not in group]
+            if missing:
+                raise CheckpointError(f"{name} is incomplete: normalizer/{input_name} has no "
+                                      f"{missing[0]} dataset")
+            state["normalizer"][input_name] = {k: _get(group[k], name)
+                                               for k in NORMALIZER_STATS}
     if "extra" in f:
         for key, ds in _datasets(f["extra"]):
             state[key] = _get(ds, name)
@@ -683,6 +712,17 @@ def check_compatible(trainer: "Trainer", state: dict[str, Any], name: str = "che
                               f"{np.shape(state['reward_stats'])}, expected "
                               f"{np.shape(trainer.reward_stats)}")
 
+    if trainer.config.normalize_inputs:
+        saved_norm = state.get("normalizer", {})
+        for input_name, dim in (("obs", trainer.info.obs_dim), ("state", trainer.info.state_dim)):
+            if input_name not in saved_norm:
+                raise CheckpointError(f"{name} has no normalizer/{input_name} statistics, but "
+                                      "this run normalises its inputs (normalize_inputs)")
+            shape = np.shape(saved_norm[input_name]["lo"])
+            if shape != (dim,) or np.shape(saved_norm[input_name]["hi"]) != (dim,):
+                raise CheckpointError(f"{name} has normalizer/{input_name} statistics of shape "
+                                      f"{shape}, but this run's {input_name} has {dim} features")
+
     if "buffer" in state:
         buf, live = state["buffer"], trainer.buffer
         if buf["size"] > live.capacity:
@@ -758,10 +798,10 @@ def _first_step(path: str | os.PathLike[str]) -> dict[str, Any]:
     ts = trainer.eval_env.reset(seed=int(trainer.config.seed))
     hidden = np.zeros((trainer.config.n_envs, n, trainer.config.hidden_dim), np.float32)
     last = np.full((trainer.config.n_envs, n), -1, np.int64)
-    q, _ = trainer.actor.forward(trainer.actor.inputs(ts.obs, last), hidden)
+    q, _ = trainer.actor.forward(trainer.actor.inputs(trainer.obs_norm(ts.obs), last), hidden)
     greedy = np.where(ts.avail_actions, q, -np.inf).argmax(-1)  # (C, N)
-    inspection = trainer.learner.inspect(ts.obs[0], ts.state[0], ts.avail_actions[0],
-                                         hidden[0], last[0], greedy[0])
+    inspection = trainer.inspect(ts.obs[0], ts.state[0], ts.avail_actions[0], hidden[0],
+                                 last[0], greedy[0])
     return {"t": 0, "obs": ts.obs[0].tolist(), "state": ts.state[0].tolist(),
             "action_names": list(trainer.info.action_names),
             "inspection": inspection.to_json()}

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import difflib
 import inspect
 import json
+import math
+import numbers
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -76,14 +79,21 @@ class Config:
     """Polyak factor for soft target updates"""
     standardise_rewards: bool = False
     """scale rewards by a running standard deviation (EPyMARL option)"""
+    normalize_inputs: bool = True
+    """normalise observations and state per feature by running mean and variance before the
+    agents and the mixer see them (worlds arrive at any scale)"""
     jit_compile: bool = False
     """compile the update with XLA (slower first call, sometimes faster steps)"""
 
     # --- acting -------------------------------------------------------------------------
     n_envs: int = 8
     """environment copies stepped together; one rollout = n_envs episodes"""
+    env_steps_per_update: int = 50
+    """one gradient update per this many env steps, whatever the episode length (updates are
+    taken at the end of each rollout; the remainder carries over); 0: use updates_per_rollout"""
     updates_per_rollout: int = 1
-    """gradient updates after each rollout of n_envs episodes"""
+    """gradient updates after each rollout of n_envs episodes, when env_steps_per_update is 0
+    (PyMARL's one update per episode, with n_envs = 1)"""
     async_updates: bool = True
     """run a rollout's updates on the other core while the next rollout acts (the actor's
     weights are then exactly one round of updates behind; runs stay reproducible)"""
@@ -113,6 +123,7 @@ class Config:
         def bad(name: str, why: str) -> None:
             raise ValueError(f"config.{name} {why}, got {getattr(self, name)!r}")
 
+        self._check_types()
         if self.algo not in ALGOS:
             bad("algo", f"must be one of {', '.join(ALGOS)}")
         if self.agent not in ("rnn", "ff"):
@@ -123,6 +134,8 @@ class Config:
             bad("target_update", "must be hard or soft")
         if self.eps_schedule not in ("linear", "exp"):
             bad("eps_schedule", "must be linear or exp")
+        if self.env_steps_per_update < 0:
+            bad("env_steps_per_update", "must be >= 0 (0: use updates_per_rollout)")
         for name in ("hidden_dim", "mixing_embed_dim", "hypernet_embed", "batch_size",
                      "buffer_size", "target_update_interval", "n_envs", "eval_episodes",
                      "eval_interval"):
@@ -153,6 +166,28 @@ class Config:
             bad("scenario_kwargs", "must be a dict")
         return self
 
+    def _check_types(self) -> None:
+        """Every field has the type its annotation says: a value from `--set`, a settings form
+        or a JSON file that does not fit is refused here, naming the field, rather than
+        surfacing as a TensorFlow error (or silently saved: "maybe" is not a bool)."""
+        for f in fields(self):
+            value, kind = getattr(self, f.name), _FIELD_KINDS[f.name]
+            if kind == "bool":
+                ok, want = isinstance(value, bool), "true or false"
+            elif kind == "int":
+                ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+                want = "a whole number"
+            elif kind == "float":
+                ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
+                    and math.isfinite(value)
+                want = "a finite number"
+            elif kind == "str":
+                ok, want = isinstance(value, str), "a string"
+            else:
+                ok, want = isinstance(value, dict), "a dict (JSON object)"
+            if not ok:
+                raise ValueError(f"config.{f.name} must be {want}, got {value!r}")
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -162,14 +197,31 @@ class Config:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Config":
         """Build and validate; an unknown key is an error (a typo must not pass silently)."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(known))
         if unknown:
-            raise ValueError(f"unknown config field {unknown[0]!r}")
-        return cls(**data).validate()
+            close = difflib.get_close_matches(unknown[0], known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown config field {unknown[0]!r}{hint} "
+                             "(main.py train --help lists them all)")
+        config = cls(**data)
+        for f in fields(config):  # 64.0 from JSON is the int 64; 1.5 stays and is refused
+            value = getattr(config, f.name)
+            if (_FIELD_KINDS[f.name] == "int" and isinstance(value, float)
+                    and value.is_integer()):
+                setattr(config, f.name, int(value))
+            elif _FIELD_KINDS[f.name] == "float" and isinstance(value, numbers.Integral) \
+                    and not isinstance(value, bool):
+                setattr(config, f.name, float(value))
+        return config.validate()
 
     def replace(self, **changes: Any) -> "Config":
         return Config.from_dict({**self.to_dict(), **changes})
+
+
+_FIELD_KINDS = {f.name: ("dict" if str(f.type).startswith("dict") else str(f.type))
+                for f in fields(Config)}
+"""The declared type of every field, as a word: bool, int, float, str or dict."""
 
 
 def field_docs() -> dict[str, str]:
@@ -185,14 +237,15 @@ def field_docs() -> dict[str, str]:
     return docs
 
 
-# Presets. "studio" is tuned per scenario to learn visibly within a minute on a 2-core CPU.
-# "pymarl", "epymarl" and "pymarl2" reproduce those code bases' published QMIX settings
-# (see FACTS.md: PyMARL RMSprop 5e-4, 5000-episode buffer, target copy every 200 episodes;
-# EPyMARL Adam 5e-4, target every 200 updates; pymarl2 Adam 1e-3, TD(0.6), batch 128).
+# Presets. "pymarl", "epymarl" and "pymarl2" reproduce those code bases' published QMIX
+# settings (PyMARL RMSprop 5e-4, 5000-episode buffer, target copy every 200 episodes; EPyMARL
+# Adam 5e-4, target every 200 updates; pymarl2 Adam 1e-3, TD(0.6), batch 128): one update per
+# rollout whatever its length, raw inputs, as those code bases do.
 PRESETS: dict[str, dict[str, Any]] = {
     "pymarl": dict(
         optimizer="rmsprop", lr=5e-4, optim_eps=1e-5, batch_size=32, buffer_size=5000,
-        n_envs=1, updates_per_rollout=1, learning_starts=32, target_update="hard",
+        n_envs=1, env_steps_per_update=0, updates_per_rollout=1, learning_starts=32,
+        target_update="hard", normalize_inputs=False,
         # PyMARL copies targets every 200 *episodes*; with one env and one update per episode
         # that is every 200 updates.
         target_update_interval=200, eps_start=1.0, eps_finish=0.05, eps_anneal_steps=50_000,
@@ -202,14 +255,16 @@ PRESETS: dict[str, dict[str, Any]] = {
     ),
     "epymarl": dict(
         optimizer="adam", lr=5e-4, batch_size=32, buffer_size=5000, n_envs=1,
-        updates_per_rollout=1, learning_starts=32, target_update="hard",
+        env_steps_per_update=0, updates_per_rollout=1, learning_starts=32, target_update="hard",
+        normalize_inputs=False,
         target_update_interval=200, eps_start=1.0, eps_finish=0.05, eps_anneal_steps=50_000,
         gamma=0.99, grad_clip=10.0, double_q=True, td_lambda=0.0, hidden_dim=64,
         mixing_embed_dim=32, hypernet_embed=64, agent="rnn", standardise_rewards=False,
     ),
     "pymarl2": dict(
         optimizer="adam", lr=1e-3, batch_size=128, buffer_size=5000, n_envs=8,
-        updates_per_rollout=1, learning_starts=128, target_update="hard",
+        env_steps_per_update=0, updates_per_rollout=1, learning_starts=128, target_update="hard",
+        normalize_inputs=False,
         target_update_interval=200, eps_start=1.0, eps_finish=0.05, eps_anneal_steps=100_000,
         gamma=0.99, grad_clip=10.0, double_q=True, td_lambda=0.6, hidden_dim=64,
         mixing_embed_dim=32, hypernet_embed=64, agent="rnn",
@@ -222,7 +277,7 @@ SCENARIO_DEFAULTS: dict[str, dict[str, Any]] = {
     # an annealed epsilon VDN's own greedy data lets it creep up to 8 as well, hiding the
     # representational difference the game is there to show. So epsilon stays 1.
     "two_step": dict(
-        n_envs=8, batch_size=32, buffer_size=512, learning_starts=32, updates_per_rollout=2,
+        n_envs=8, batch_size=32, buffer_size=512, learning_starts=32, env_steps_per_update=8,
         eps_start=1.0, eps_finish=1.0, eps_anneal_steps=0, gamma=0.99, lr=5e-3,
         hidden_dim=32, mixing_embed_dim=16, hypernet_embed=32, target_update_interval=50,
         total_env_steps=4_000, eval_interval=1_000, eval_episodes=8, obs_last_action=False,

@@ -33,6 +33,7 @@ import envs
 from qmix.actor import NumpyAgent, epsilon_at, explore
 from qmix.buffer import EpisodeBuffer, allocate, episode_spec
 from qmix.config import Config
+from qmix.normalizer import Identity, RunningRange
 from qmix.types import Callback, Decision, Snapshot
 
 HISTORY_KEYS = ("episode_return", "eval_return", "loss", "epsilon", "q_tot", "grad_norm")
@@ -98,12 +99,20 @@ class Trainer:
         self.history: dict[str, list[tuple[int, float]]] = {k: [] for k in HISTORY_KEYS}
         self.last_metrics: dict[str, float] = {}
         self.last_eval: float | None = None
+        self.last_eval_returns: list[float] = []  # the episodes behind last_eval
         self.solved = False
         self.next_eval = config.eval_interval
         self.reward_stats = np.array([0.0, 0.0, 1e-4])  # running mean, M2, count
+        # Inputs reach the networks normalised (qmix/normalizer.py): one set of statistics
+        # for every agent's observation, one for the state; the buffer keeps raw values.
+        norm = RunningRange if config.normalize_inputs else (lambda dim: Identity())
+        self.obs_norm = norm(self.info.obs_dim)
+        self.state_norm = norm(self.info.state_dim)
+        self.update_debt = 0  # env steps not yet paid for with an update (env_steps_per_update)
         self._spec = episode_spec(self.info)
         self._rollout: _Rollout | None = None
         self._last_t = 0
+        self._last_rollout_steps = 0
         self._inflight: Future | None = None  # a rollout's updates running on the other core
         self._executor: ThreadPoolExecutor | None = None
         self._begin_rollout()  # so a freshly built run already has a frame and a decision
@@ -146,7 +155,8 @@ class Trainer:
         ro = self._rollout
         assert ro is not None
         eps = self.epsilon
-        q, h_new = self.actor.forward(self.actor.inputs(ro.ts.obs, ro.last_actions), ro.hidden)
+        q, h_new = self.actor.forward(
+            self.actor.inputs(self.obs_norm(ro.ts.obs), ro.last_actions), ro.hidden)
         actions, greedy, explored = explore(q, ro.ts.avail_actions, eps, self.rng)
         ro.pending = dict(actions=actions, greedy=greedy, explored=explored, q=q,
                           hidden_new=h_new, epsilon=eps)
@@ -189,8 +199,10 @@ class Trainer:
         assert ro is not None
         if self.config.standardise_rewards:
             self._update_reward_stats(ro.data["reward"][ro.data["filled"] > 0])
+        self._update_input_stats(ro.data, ro.t)
         self.buffer.insert(ro.data)
         self._last_t = ro.t
+        self._last_rollout_steps = int(ro.data["filled"].sum())  # env steps over all copies
         ro.pending = None
         self._rollout = None
         self.history["epsilon"].append((self.env_steps, self.epsilon))
@@ -221,16 +233,34 @@ class Trainer:
         m2 = m2 + b_var * b_count + delta**2 * count * b_count / total
         self.reward_stats = np.array([mean, m2, total])
 
+    def _update_input_stats(self, data: dict[str, np.ndarray], t_end: int) -> None:
+        """Take the observations this rollout really saw into the normalisers: slot 0 and
+        every slot after a step that happened, of active agents only (padding and the zeros
+        of agents that left are not the world's statistics)."""
+        seen = np.concatenate([np.ones_like(data["filled"][:, :1]), data["filled"][:, :t_end]],
+                              axis=1) > 0  # (C, t_end+1) slots holding a real observation
+        obs = data["obs"][:, : t_end + 1]  # (C, t_end+1, N, O)
+        active = (data["active"][:, : t_end + 1] > 0) & seen[..., None]  # (C, t_end+1, N)
+        self.obs_norm.update(obs[active])
+        self.state_norm.update(data["state"][:, : t_end + 1][seen])
+
     def ready_to_update(self) -> bool:
         need = max(self.config.batch_size, self.config.learning_starts)
         return self.buffer.size >= need
 
     def _sample(self) -> dict[str, np.ndarray]:
-        batch = self.buffer.sample(self.config.batch_size, self.rng)
+        return self.prepare_batch(self.buffer.sample(self.config.batch_size, self.rng))
+
+    def prepare_batch(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Replay episodes (raw, as stored) -> the learner's input: padding cut, inputs
+        normalised, rewards standardised if configured."""
         if not self.config.jit_compile:
             # Cut the padding after the batch's longest episode (its final observation stays).
             t_max = int(batch["filled"].sum(axis=1).max()) + 1
             batch = {k: v[:, :t_max] for k, v in batch.items()}
+        # Normalised with today's statistics, whenever the episodes were collected.
+        batch["obs"] = self.obs_norm(batch["obs"])
+        batch["state"] = self.state_norm(batch["state"])
         if self.config.standardise_rewards:
             mean, m2, count = self.reward_stats
             std = math.sqrt(max(m2 / count, 1e-8))
@@ -283,8 +313,7 @@ class Trainer:
         if not self.env_step():
             return False
         self.finish_updates()
-        batches = [self._sample() for _ in range(self.config.updates_per_rollout)
-                   if self.ready_to_update()]
+        batches = [self._sample() for _ in range(self._updates_owed(self._last_rollout_steps))]
         if batches and self.config.async_updates:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="qmix-update")
@@ -297,6 +326,24 @@ class Trainer:
             while self.next_eval <= self.env_steps:
                 self.next_eval += self.config.eval_interval
         return True
+
+    def _updates_owed(self, rollout_steps: int) -> int:
+        """Updates to take after a rollout of `rollout_steps` env steps.
+
+        `env_steps_per_update` k > 0: one update per k env steps, so a 50-step world gets as
+        many updates per env step as a 25-step one (the remainder carries to the next
+        rollout); k = 0: `updates_per_rollout`, PyMARL's schedule. Nothing is owed while the
+        buffer holds fewer than `learning_starts` episodes.
+        """
+        if not self.ready_to_update():
+            self.update_debt = 0
+            return 0
+        k = self.config.env_steps_per_update
+        if k == 0:
+            return self.config.updates_per_rollout
+        self.update_debt += rollout_steps
+        owed, self.update_debt = divmod(self.update_debt, k)
+        return owed
 
     def close(self) -> None:
         """Join background work; the trainer stays usable."""
@@ -331,7 +378,8 @@ class Trainer:
             last = np.full((c, n), -1, np.int64)
             total, done = np.zeros(c), np.zeros(c, bool)
             for t in range(self.info.episode_limit):
-                q, h_new = self.actor.forward(self.actor.inputs(ts.obs, last), hidden)
+                q, h_new = self.actor.forward(self.actor.inputs(self.obs_norm(ts.obs), last),
+                                              hidden)
                 greedy = np.where(ts.avail_actions, q, -np.inf).argmax(-1)
                 if watch is not None:
                     watch(self._eval_snapshot(ts, t, total[0], hidden, last, greedy, q))
@@ -347,7 +395,9 @@ class Trainer:
             returns.extend(float(r) for r in total)
         mean = float(np.mean(returns[:episodes]))
         self.last_eval = mean
-        self.solved = mean >= self.info.solved_return - 1e-6
+        self.last_eval_returns = returns[:episodes]
+        solved_at = self.info.solved_return
+        self.solved = solved_at is not None and mean >= solved_at - 1e-6
         self.history["eval_return"].append((self.env_steps, mean))
         for cb in self.callbacks:
             cb.on_evaluate(self, mean)
@@ -364,8 +414,8 @@ class Trainer:
                                 actions=greedy[0].copy(), greedy_actions=greedy[0].copy(),
                                 explored=np.zeros(self.info.n_agents, bool), epsilon=0.0,
                                 agent_qs=q[0].copy())
-            inspection = self.learner.inspect(ts.obs[0], ts.state[0], ts.avail_actions[0],
-                                              hidden[0], last[0], greedy[0])
+            inspection = self.inspect(ts.obs[0], ts.state[0], ts.avail_actions[0],
+                                      hidden[0], last[0], greedy[0])
         return self._make_snapshot(self.eval_env, t, ret, decision, inspection, evaluating=True)
 
     # ------------------------------------------------------------------ watching
@@ -377,6 +427,13 @@ class Trainer:
             env_steps=self.env_steps, episodes=self.episodes, updates=self.updates,
             epsilon=self.epsilon, metrics=dict(self.last_metrics), last_eval=self.last_eval,
             solved=self.solved, evaluating=evaluating)
+
+    def inspect(self, obs: np.ndarray, state: np.ndarray, avail: np.ndarray,
+                hidden: np.ndarray, last_actions: np.ndarray, actions: np.ndarray) -> Any:
+        """One decision of one env copy (raw obs (N, O), state (S,)) through the online
+        networks, inputs normalised exactly as the actor and the learner see them."""
+        return self.learner.inspect(self.obs_norm(obs), self.state_norm(state), avail, hidden,
+                                    last_actions, actions)
 
     def pending_decision(self) -> Decision | None:
         """The decision copy 0 is about to execute (None at a terminal frame)."""
@@ -396,9 +453,8 @@ class Trainer:
         decision = self.pending_decision()
         inspection = None
         if inspect and decision is not None and ro is not None:
-            inspection = self.learner.inspect(decision.obs, decision.state,
-                                              decision.avail_actions, ro.hidden[0],
-                                              ro.last_actions[0], decision.actions)
+            inspection = self.inspect(decision.obs, decision.state, decision.avail_actions,
+                                      ro.hidden[0], ro.last_actions[0], decision.actions)
         t = ro.t if ro is not None else self._last_t
         ret = float(ro.returns[0]) if ro is not None else float(self.env.episode_return[0])
         return self._make_snapshot(self.env, t, ret, decision, inspection)
@@ -423,7 +479,7 @@ class Trainer:
             "variables": variables,
             "counters": {"env_steps": self.env_steps, "episodes": self.episodes,
                          "updates": self.updates_done, "learner_updates": self.learner.updates,
-                         "next_eval": self.next_eval},
+                         "next_eval": self.next_eval, "update_debt": self.update_debt},
             "pending_updates": [dict(m) for m in pending],
             "epsilon": self.epsilon,
             "rng": {"train": self.rng.bit_generator.state,
@@ -437,6 +493,9 @@ class Trainer:
             "solved": self.solved,
             "last_metrics": dict(self.last_metrics),
         }
+        if self.config.normalize_inputs:
+            state["normalizer"] = {"obs": self.obs_norm.state_dict(),
+                                   "state": self.state_norm.state_dict()}
         if include_buffer:
             state["buffer"] = self.buffer.state_dict()
         return state
@@ -460,6 +519,15 @@ class Trainer:
             if key in saved and tuple(np.shape(saved[key])) != shape:
                 raise ValueError(f"variable {key!r} has shape {tuple(np.shape(saved[key]))} "
                                  f"in the checkpoint but {shape} in this run")
+        if self.config.normalize_inputs:
+            saved_norm = state.get("normalizer")
+            if not saved_norm:
+                raise ValueError("checkpoint has no input normalizer statistics, but this run "
+                                 "normalises its inputs (normalize_inputs)")
+            obs_norm, state_norm = RunningRange(self.info.obs_dim), RunningRange(self.info.state_dim)
+            obs_norm.load_state_dict(saved_norm["obs"])  # both checked before either is kept
+            state_norm.load_state_dict(saved_norm["state"])
+            self.obs_norm, self.state_norm = obs_norm, state_norm
         if "buffer" in state:
             self.buffer.load_state_dict(state["buffer"])
         for key, var in variables.items():
@@ -470,6 +538,7 @@ class Trainer:
         self.updates_done = int(counters["updates"])
         self.learner.updates = int(counters.get("learner_updates", counters["updates"]))
         self.next_eval = int(counters.get("next_eval", self.config.eval_interval))
+        self.update_debt = int(counters.get("update_debt", 0))
         self.rng.bit_generator.state = state["rng"]["train"]
         self.eval_rng.bit_generator.state = state["rng"]["eval"]
         self.reward_stats = np.asarray(state["reward_stats"], np.float64).copy()
