@@ -5,6 +5,7 @@
     python main.py train --help         headless training
     python main.py inspect run.h5       summarise a saved run
     python main.py bench                engine benchmark
+    python main.py study                learning benchmark (default settings, many worlds)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-HEADLESS = ("train", "inspect", "bench")
+HEADLESS = ("train", "inspect", "bench", "study")
 
 
 def main(argv: list[str]) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from dataclasses import fields
@@ -18,10 +19,31 @@ from qmix.types import Callback
 
 
 def _parse_value(text: str) -> Any:
+    """A --set/--env value: JSON (1e-3, true, [1, 2], {"a": 1}), Python's True/False/None,
+    else the text itself (the config's type check then names the field if it does not fit)."""
+    python_words = {"True": True, "False": False, "None": None}
+    if text.strip() in python_words:
+        return python_words[text.strip()]
     try:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON: NaN and infinities become null (json.dumps would write `Infinity`, which
+    is not JSON and which strict parsers reject)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def dumps(value: Any, **kwargs: Any) -> str:
+    return json.dumps(json_safe(value), allow_nan=False, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
                          " the fields are:\n" + "\n".join(
                              f"  {f.name:24s} {docs.get(f.name, '')} (default {f.default!r})"
                              for f in fields(Config) if f.name != "scenario_kwargs"))
-    train.add_argument("--scenario", default=None, help="scenario name (default: pursuit)")
+    train.add_argument("--scenario", default=None, help=(
+        "pursuit (default), foraging, two_step, pz:MODULE:FACTORY (a PettingZoo ParallelEnv) "
+        "or gym:MODULE:ENV_ID (a gymnasium multi-agent env, e.g. "
+        "gym:lbforaging:Foraging-8x8-2p-2f-coop-v3); MODULE must be importable"))
     train.add_argument("--algo", choices=ALGOS, default=None, help="qmix, vdn or iql")
     train.add_argument("--preset", choices=sorted(PRESETS), default=None,
                        help="published settings of PyMARL / EPyMARL / pymarl2")
@@ -47,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a config field, e.g. --set lr=0.001 (repeatable)")
     train.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                        help="override a scenario field, e.g. --env grid_size=7 (repeatable)")
+    train.add_argument("--final-eval-episodes", type=int, default=None, metavar="N",
+                       help="greedy episodes of the final evaluation (default: eval_episodes)")
     train.add_argument("--until-solved", action="store_true",
                        help="stop as soon as a greedy evaluation reaches the solved return")
     train.add_argument("--logdir", default=None, help="write TensorBoard scalars here")
@@ -65,8 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--step", action="store_true",
                          help="also print one step's inspection (Q, Q_tot, credit) as JSON")
 
-    bench = sub.add_parser("bench", help="run the engine benchmark")
-    bench.add_argument("--quick", action="store_true", help="fewer repetitions")
+    sub.add_parser("bench", help="run the engine benchmark (python -m qmix.bench --help)",
+                   add_help=False)
+    sub.add_parser("study", help="the learning benchmark: default settings on our worlds and "
+                   "on Level-Based Foraging (python -m qmix.study --help)", add_help=False)
     return parser
 
 
@@ -170,10 +199,16 @@ def cmd_train(args: argparse.Namespace) -> int:
             checkpoint.save_checkpoint(t, args.save, include_buffer=args.save_buffer)
             next_save += args.save_every
 
+    final_episodes = args.final_eval_episodes
+    if final_episodes is not None and final_episodes < 1:
+        raise ValueError(f"--final-eval-episodes must be >= 1, got {final_episodes}")
     try:
         trainer.train(total, until_solved=args.until_solved, on_iteration=on_iteration)
-        if trainer.last_eval is None or trainer.history["eval_return"][-1][0] != trainer.env_steps:
-            trainer.evaluate()  # the reported figure is always a fresh greedy evaluation
+        fresh = (trainer.last_eval is not None
+                 and trainer.history["eval_return"][-1][0] == trainer.env_steps)
+        if final_episodes is not None or not fresh:
+            # the reported figure is always a greedy evaluation of the final weights
+            trainer.evaluate(episodes=final_episodes)
     finally:
         if bar is not None:
             bar.close()
@@ -186,16 +221,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         "eval_return": trainer.last_eval, "solved_return": trainer.info.solved_return,
         "solved": trainer.solved, "env_steps": trainer.env_steps,
         "episodes": trainer.episodes, "updates": trainer.updates, "wall_s": round(wall, 3),
+        "eval_episodes": len(trainer.last_eval_returns),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
     if args.save:
         result["saved"] = args.save
     if args.json:
-        print(json.dumps(result), flush=True)
+        print(dumps(result), flush=True)
     else:
+        solved_at = trainer.info.solved_return
+        solved = ("no solved threshold" if solved_at is None else
+                  f"solved at {solved_at:g}: {'yes' if trainer.solved else 'no'}")
         print(f"{config.scenario}/{config.algo} seed {config.seed}: greedy return "
-              f"{trainer.last_eval:.3f} (solved at {trainer.info.solved_return:g}: "
-              f"{'yes' if trainer.solved else 'no'}) after {trainer.env_steps} env steps, "
+              f"{trainer.last_eval:.3f} ({solved}) after {trainer.env_steps} env steps, "
               f"{trainer.updates} updates, {wall:.1f} s")
     return 0
 
@@ -213,26 +251,39 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from qmix import checkpoint
 
     summary = checkpoint.summarize(args.path, with_step=args.step)
-    print(json.dumps(summary, indent=2, default=str))
+    print(dumps(summary, indent=2, default=str))
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if argv[:1] == ["bench"]:  # every option of python -m qmix.bench, verbatim
+        from qmix import bench
+
+        return bench.main(argv[1:])
+    if argv[:1] == ["study"]:  # python -m qmix.study, verbatim
+        from qmix import study
+
+        return study.main(argv[1:])
     args = parser.parse_args(argv)
     try:
         if args.command == "train":
             return cmd_train(args)
         if args.command == "inspect":
             return cmd_inspect(args)
-        if args.command == "bench":
-            from qmix import bench
-
-            return bench.main(["--quick"] if args.quick else [])
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except (ValueError, OSError) as exc:  # CheckpointError is a ValueError
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except FloatingPointError as exc:  # a diverged run: not a crash, say what to try
+        print(f"error: training diverged: {_one_line(exc)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
