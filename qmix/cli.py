@@ -14,8 +14,8 @@ import time
 from dataclasses import fields
 from typing import Any, Sequence
 
+from qmix.callbacks import PeriodicSave, ProgressBar, TensorBoard
 from qmix.config import ALGOS, PRESETS, Config, field_docs, make_config
-from qmix.types import Callback
 
 
 def _parse_value(text: str) -> Any:
@@ -133,35 +133,6 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return make_config(args.scenario, algo=args.algo, preset=args.preset, **overrides)
 
 
-class _TensorBoard(Callback):
-    """tf.summary scalars: episode return, eval return, loss, epsilon, Q_tot."""
-
-    def __init__(self, logdir: str, tf: Any) -> None:
-        self.tf = tf
-        self.writer = tf.summary.create_file_writer(logdir)
-
-    def on_episode_end(self, trainer: Any, returns: list[float]) -> None:
-        with self.writer.as_default():
-            for r in returns:
-                self.tf.summary.scalar("episode_return", r, step=trainer.env_steps)
-
-    def on_rollout_end(self, trainer: Any) -> None:
-        with self.writer.as_default():
-            self.tf.summary.scalar("epsilon", trainer.epsilon, step=trainer.env_steps)
-
-    def on_update(self, trainer: Any, metrics: dict[str, float]) -> None:
-        if trainer.updates % 10:
-            return
-        with self.writer.as_default():
-            for key in ("loss", "q_tot", "grad_norm", "td_abs"):
-                self.tf.summary.scalar(key, metrics[key], step=trainer.env_steps)
-
-    def on_evaluate(self, trainer: Any, mean_return: float) -> None:
-        with self.writer.as_default():
-            self.tf.summary.scalar("eval_return", mean_return, step=trainer.env_steps)
-        self.writer.flush()
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.save_every and not args.save:
@@ -176,34 +147,22 @@ def cmd_train(args: argparse.Namespace) -> int:
         total = config.total_env_steps if args.steps is None else trainer.env_steps + args.steps
     else:
         total = config.total_env_steps
+    watchers: list[Any] = []
     if args.logdir:
-        trainer.add_callback(_TensorBoard(args.logdir, trainer.tf))
+        watchers.append(TensorBoard(args.logdir, trainer.tf))
+    if args.save_every:
+        watchers.append(PeriodicSave(args.save, args.save_every, args.save_buffer,
+                                     start=trainer.env_steps))
     bar = None
     if not args.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, initial=trainer.env_steps, unit="step", file=sys.stderr,
-                   dynamic_ncols=True, desc=f"{config.scenario}/{config.algo}")
-    next_save = trainer.env_steps + args.save_every if args.save_every else None
-
-    def on_iteration(t: Any) -> None:
-        nonlocal next_save
-        if bar is not None:
-            bar.n = min(t.env_steps, total)
-            ev = "-" if t.last_eval is None else f"{t.last_eval:.2f}"
-            bar.set_postfix(eval=ev, eps=f"{t.epsilon:.2f}", upd=t.updates,
-                            loss=f"{t.last_metrics.get('loss', float('nan')):.3f}",
-                            refresh=False)
-            bar.refresh()
-        if next_save is not None and t.env_steps >= next_save:
-            checkpoint.save_checkpoint(t, args.save, include_buffer=args.save_buffer)
-            next_save += args.save_every
+        bar = ProgressBar(total, trainer.env_steps, f"{config.scenario}/{config.algo}")
+        watchers.append(bar)
 
     final_episodes = args.final_eval_episodes
     if final_episodes is not None and final_episodes < 1:
         raise ValueError(f"--final-eval-episodes must be >= 1, got {final_episodes}")
     try:
-        trainer.train(total, until_solved=args.until_solved, on_iteration=on_iteration)
+        trainer.train(total, until_solved=args.until_solved, callbacks=watchers)
         fresh = (trainer.last_eval is not None
                  and trainer.history["eval_return"][-1][0] == trainer.env_steps)
         if final_episodes is not None or not fresh:

@@ -34,9 +34,10 @@ from qmix.actor import NumpyAgent, epsilon_at, explore
 from qmix.buffer import EpisodeBuffer, allocate, episode_spec
 from qmix.config import Config
 from qmix.normalizer import Identity, RunningRange
-from qmix.types import Callback, Decision, Snapshot
+from qmix.callbacks import Callback, CallbackList, StopWhenSolved
+from qmix.types import CURVES, Decision, Snapshot
 
-HISTORY_KEYS = ("episode_return", "eval_return", "loss", "epsilon", "q_tot", "grad_norm")
+HISTORY_KEYS = tuple(curve.name for curve in CURVES)
 
 
 def configure_tensorflow() -> Any:
@@ -91,7 +92,8 @@ class Trainer:
         self.buffer = EpisodeBuffer(config.buffer_size, self.info)
         self.actor = NumpyAgent(config, self.info.n_agents, self.info.n_actions)
         self.actor.set_weights(self.learner.agent_weights())
-        self.callbacks: list[Callback] = list(callbacks)
+        self.callbacks = CallbackList(callbacks)
+        self.stop_requested = False  # a callback returned False (qmix/callbacks.py)
 
         self.env_steps = 0
         self.episodes = 0
@@ -130,6 +132,10 @@ class Trainer:
 
     def add_callback(self, callback: Callback) -> None:
         self.callbacks.append(callback)
+
+    def _emit(self, hook: str, *args: Any) -> None:
+        if getattr(self.callbacks, hook)(self, *args) is False:
+            self.stop_requested = True
 
     # ------------------------------------------------------------------ acting
     def _begin_rollout(self) -> None:
@@ -182,12 +188,12 @@ class Trainer:
         self.env_steps += int(alive.sum())
         finished = alive & (ts.terminated | ts.truncated)
         ro.done |= finished
+        self._emit("on_step")
         if finished.any():
             returns = [float(r) for r in ro.returns[finished]]
             self.episodes += len(returns)
             self.history["episode_return"].extend((self.env_steps, r) for r in returns)
-            for cb in self.callbacks:
-                cb.on_episode_end(self, returns)
+            self._emit("on_episode_end", returns)
         if ro.done.all() or ro.t >= self.info.episode_limit:
             self._end_rollout()
             return True
@@ -206,8 +212,7 @@ class Trainer:
         ro.pending = None
         self._rollout = None
         self.history["epsilon"].append((self.env_steps, self.epsilon))
-        for cb in self.callbacks:
-            cb.on_rollout_end(self)
+        self._emit("on_rollout_end")
 
     def run_episode(self) -> list[float]:
         """Step until the current rollout ends; the returns of the episodes it finished."""
@@ -281,8 +286,7 @@ class Trainer:
                 raise FloatingPointError(
                     f"update {self.updates} produced a non-finite loss ({metrics['loss']}); "
                     "try a lower learning rate")
-            for cb in self.callbacks:
-                cb.on_update(self, metrics)
+            self._emit("on_update", metrics)
 
     def finish_updates(self) -> None:
         """Wait for updates running in the background and take in their results."""
@@ -322,12 +326,7 @@ class Trainer:
         else:
             self._record([self.learner.update(b) for b in batches])
         if self.env_steps >= self.next_eval:
-            self.evaluate()
-            confirm = self.config.solve_eval_episodes
-            if self.solved and confirm > len(self.last_eval_returns):
-                # A quick evaluation is noisy (16 episodes: +-0.1 of 1.0 on foraging);
-                # "solved" means a large greedy evaluation says so too.
-                self.evaluate(confirm)
+            self.evaluate(confirm_solved=True)
             while self.next_eval <= self.env_steps:
                 self.next_eval += self.config.eval_interval
         return True
@@ -358,23 +357,55 @@ class Trainer:
             self._executor = None
 
     def train(self, total_env_steps: int, until_solved: bool = False,
-              on_iteration: Callable[["Trainer"], None] | None = None) -> None:
-        """Train until `total_env_steps`, stopping only between rollouts, so that a run saved
-        afterwards resumes bit-for-bit (a background round of updates may still be running;
-        `state_dict` waits for it, `close` takes it in)."""
-        while self.env_steps < total_env_steps or (
-                self._rollout is not None and self._rollout.t > 0):
-            ended = self.train_iteration()
-            if on_iteration is not None and ended:
-                on_iteration(self)
-            if until_solved and self.solved and ended:
-                break
+              callbacks: Iterable[Callback] = ()) -> None:
+        """Train until `total_env_steps`, or until a callback asks to stop (`callbacks` watch
+        this call only; `until_solved` adds `StopWhenSolved`). Stops only between rollouts,
+        so that a run saved afterwards resumes bit-for-bit (a background round of updates may
+        still be running; `state_dict` waits for it, `close` takes it in)."""
+        extra = [*callbacks, *([StopWhenSolved()] if until_solved else [])]
+        for callback in extra:
+            self.callbacks.append(callback)
+        self.stop_requested = False
+        try:
+            while self.env_steps < total_env_steps or (
+                    self._rollout is not None and self._rollout.t > 0):
+                ended = self.train_iteration()
+                if ended and self.stop_requested:
+                    break
+        finally:
+            for callback in extra:
+                self.callbacks.remove(callback)
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, episodes: int | None = None,
-                 watch: Callable[[Snapshot], None] | None = None) -> float:
-        """Mean return of greedy episodes on separate env copies (training is undisturbed)."""
+                 watch: Callable[[Snapshot], None] | None = None,
+                 confirm_solved: bool = False) -> float:
+        """Mean return of greedy episodes on separate env copies (training is undisturbed).
+
+        confirm_solved: if the mean reaches the solved return, evaluate again with
+        `solve_eval_episodes` episodes and keep that figure -- a quick 16-episode evaluation
+        is noisy (+-0.1 of 1.0 on foraging), and "solved" should mean solved.
+        """
         episodes = episodes or self.config.eval_episodes
+        returns = self._greedy_returns(episodes, watch)
+        confirm = self.config.solve_eval_episodes
+        if confirm_solved and self._reaches_solved(returns) and confirm > episodes:
+            returns = self._greedy_returns(confirm, None)
+        mean = float(np.mean(returns))
+        self.last_eval = mean
+        self.last_eval_returns = returns
+        self.solved = self._reaches_solved(returns)
+        self.history["eval_return"].append((self.env_steps, mean))
+        self._emit("on_evaluate", mean)
+        return mean
+
+    def _reaches_solved(self, returns: list[float]) -> bool:
+        solved_at = self.info.solved_return
+        return solved_at is not None and float(np.mean(returns)) >= solved_at - 1e-6
+
+    def _greedy_returns(self, episodes: int,
+                        watch: Callable[[Snapshot], None] | None) -> list[float]:
+        """Returns of `episodes` greedy episodes (run in rounds of n_envs copies)."""
         c, n = self.config.n_envs, self.info.n_agents
         returns: list[float] = []
         for _ in range(math.ceil(episodes / c)):
@@ -398,15 +429,7 @@ class Trainer:
             if watch is not None:
                 watch(self._eval_snapshot(ts, t + 1, total[0], hidden, last, None, None))
             returns.extend(float(r) for r in total)
-        mean = float(np.mean(returns[:episodes]))
-        self.last_eval = mean
-        self.last_eval_returns = returns[:episodes]
-        solved_at = self.info.solved_return
-        self.solved = solved_at is not None and mean >= solved_at - 1e-6
-        self.history["eval_return"].append((self.env_steps, mean))
-        for cb in self.callbacks:
-            cb.on_evaluate(self, mean)
-        return mean
+        return returns[:episodes]
 
     def _eval_snapshot(self, ts: envs.TimeStep, t: int, ret: float, hidden: np.ndarray,
                        last: np.ndarray, greedy: np.ndarray | None,

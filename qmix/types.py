@@ -68,20 +68,24 @@ class Snapshot:
     evaluating: bool = False  # the frame comes from a greedy evaluation episode
 
 
-class Callback:
-    """The seam between the trainer and whoever watches it. Override what you need.
+@dataclass(frozen=True)
+class Curve:
+    """One learning curve: its name (history key, TensorBoard tag), what it is called on a
+    plot, and which event adds a point (a `qmix.callbacks.Callback` hook)."""
 
-    Callbacks run on the trainer's thread; a GUI must only copy data here and hand it over.
-    """
+    name: str
+    title: str
+    unit: str
+    hook: str
 
-    def on_episode_end(self, trainer: Any, returns: list[float]) -> None:
-        """Some env copies finished episodes with these returns."""
 
-    def on_rollout_end(self, trainer: Any) -> None:
-        """All copies finished; their episodes are in the replay buffer."""
-
-    def on_update(self, trainer: Any, metrics: dict[str, float]) -> None:
-        """One gradient update ran."""
-
-    def on_evaluate(self, trainer: Any, mean_return: float) -> None:
-        """A greedy evaluation finished."""
+CURVES = (
+    Curve("episode_return", "Episode return", "return", "on_episode_end"),
+    Curve("eval_return", "Greedy evaluation", "return", "on_evaluate"),
+    Curve("loss", "TD loss", "loss", "on_update"),
+    Curve("epsilon", "Exploration ε", "ε", "on_rollout_end"),
+    Curve("q_tot", "Mean Q_tot", "Q_tot", "on_update"),
+    Curve("grad_norm", "Gradient norm", "norm", "on_update"),
+)
+"""Every learning curve of a run, defined once: the trainer's history, the checkpoint's
+/history datasets, TensorBoard and the app's plots all use these names."""
