@@ -35,6 +35,7 @@ from qmix.buffer import EpisodeBuffer, allocate, episode_spec
 from qmix.config import Config
 from qmix.normalizer import Identity, RunningRange
 from qmix.callbacks import Callback, CallbackList, StopWhenSolved
+from qmix.checkpoint.compat import check_compatible
 from qmix.types import CURVES, Decision, Snapshot
 
 HISTORY_KEYS = tuple(curve.name for curve in CURVES)
@@ -431,6 +432,17 @@ class Trainer:
             returns.extend(float(r) for r in total)
         return returns[:episodes]
 
+    def first_greedy_step(self, seed: int) -> Snapshot:
+        """The first greedy decision of a fresh evaluation episode, inspected (for `main.py
+        inspect --step`). Uses the evaluation env only; training state is untouched."""
+        c, n = self.config.n_envs, self.info.n_agents
+        ts = self.eval_env.reset(seed=seed)
+        hidden = np.zeros((c, n, self.config.hidden_dim), np.float32)
+        last = np.full((c, n), -1, np.int64)
+        q, _ = self.actor.forward(self.actor.inputs(self.obs_norm(ts.obs), last), hidden)
+        greedy = np.where(ts.avail_actions, q, -np.inf).argmax(-1)  # (C, N)
+        return self._eval_snapshot(ts, 0, 0.0, hidden, last, greedy, q)
+
     def _eval_snapshot(self, ts: envs.TimeStep, t: int, ret: float, hidden: np.ndarray,
                        last: np.ndarray, greedy: np.ndarray | None,
                        q: np.ndarray | None) -> Snapshot:
@@ -489,7 +501,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ checkpoint state
     def state_dict(self, include_buffer: bool = False) -> dict[str, Any]:
-        """Everything a run needs to continue exactly (see qmix/checkpoint.py for the file).
+        """Everything a run needs to continue exactly (see qmix/checkpoint/ for the file).
 
         The in-flight rollout is not part of it: a run resumes at the start of a rollout,
         bit-for-bit when the state was taken at a rollout boundary (as the CLI does).
@@ -534,27 +546,19 @@ class Trainer:
         return shapes
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Replace this run's state. Shapes are checked before anything is assigned."""
+        """Replace this run's state. It is checked against this run (the one check,
+        `qmix.checkpoint.compat`) before anything is assigned."""
+        check_compatible(self, state)
         if self._inflight is not None:  # this run's own background work is being replaced
             self._inflight.result()
             self._inflight = None
         variables = self.learner.named_variables()
         saved = state["variables"]
-        missing = sorted(set(variables) - set(saved))
-        if missing:
-            raise ValueError(f"checkpoint lacks variable {missing[0]!r}")
-        for key, shape in self.variable_shapes().items():
-            if key in saved and tuple(np.shape(saved[key])) != shape:
-                raise ValueError(f"variable {key!r} has shape {tuple(np.shape(saved[key]))} "
-                                 f"in the checkpoint but {shape} in this run")
         if self.config.normalize_inputs:
-            saved_norm = state.get("normalizer")
-            if not saved_norm:
-                raise ValueError("checkpoint has no input normalizer statistics, but this run "
-                                 "normalises its inputs (normalize_inputs)")
-            obs_norm, state_norm = RunningRange(self.info.obs_dim), RunningRange(self.info.state_dim)
-            obs_norm.load_state_dict(saved_norm["obs"])  # both checked before either is kept
-            state_norm.load_state_dict(saved_norm["state"])
+            obs_norm = RunningRange(self.info.obs_dim)
+            state_norm = RunningRange(self.info.state_dim)
+            obs_norm.load_state_dict(state["normalizer"]["obs"])  # both checked before
+            state_norm.load_state_dict(state["normalizer"]["state"])  # either is kept
             self.obs_norm, self.state_norm = obs_norm, state_norm
         if "buffer" in state:
             self.buffer.load_state_dict(state["buffer"])
