@@ -111,3 +111,104 @@ def test_bad_arguments() -> None:
 def test_palette_is_distinct() -> None:
     assert len(set(r.AGENT_COLOURS)) == len(r.AGENT_COLOURS) >= 7
     assert r.agent_colour(7) == r.agent_colour(0)
+
+
+# ---- the drawing is named, not guessed -------------------------------------------------
+FAKE = "pz:tests.envs.fake_parallel_env:make_env"
+
+
+def test_built_in_drawings_are_named_by_scenario_or_render_field() -> None:
+    for name, snap in SNAPS.items():
+        assert r.drawing_kind(snap) == name
+        # the same picture whether or not the snapshot names its drawing
+        named = dict(snap, render=name)
+        assert r.drawing_kind(named) == name
+        assert r.render(named, (320, 240)).get_view("1").raw == \
+            r.render(snap, (320, 240)).get_view("1").raw
+    # a grid-world snapshot that names the generic grid drawing
+    assert r.drawing_kind(dict(SNAPS["pursuit"], render="grid")) == "grid"
+    r.render(dict(SNAPS["foraging"], render="grid"), (200, 200))
+    with pytest.raises(ValueError, match="render kind 'sketch'"):
+        r.render(dict(SNAPS["pursuit"], render="sketch"))
+
+
+def vector_snapshot(steps: int = 1, **overrides) -> dict:
+    env = envs.make(FAKE, episode_limit=30)
+    env.reset(seed=3)
+    for _ in range(steps):
+        env.step(np.ones((1, 2), np.int64))  # both stay: nobody meets
+    snap = env.snapshot()
+    snap.update(overrides)
+    return snap
+
+
+def test_foreign_snapshot_asks_for_the_vector_view() -> None:
+    snap = vector_snapshot()
+    assert snap["render"] == "vectors" and r.drawing_kind(snap) == "vectors"
+    assert snap["image"] is None and snap["obs"].shape == (2, 5)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+@pytest.mark.parametrize("size", SIZES + [(1400, 400)])
+def test_vector_view_draws_every_agent_row(theme: str, size: tuple[int, int]) -> None:
+    snap = vector_snapshot()
+    opts = r.RenderOptions(theme=theme, selected_agent=1, actions=np.array([2, 0]))
+    surf = r.render(snap, size, opts)
+    assert surf.get_size() == size and surf.get_bitsize() == 32
+    assert distinct_colours(surf) >= 6
+    centres, radius = r._agent_centres(snap, size)
+    assert len(centres) == 2 and radius > 0
+    for i, (x, y) in enumerate(centres):
+        assert r.hit_test(snap, size, round(x), round(y)) == i
+        px = surf.get_at((round(x - 0.75 * radius), round(y)))[:3]
+        assert tuple(px) == r.agent_colour(i)  # the agent's disc, in its colour
+    assert r.hit_test(snap, size, 0, 0) is None
+    assert not pygame.display.get_init()
+
+
+def test_vector_view_strip_colours_follow_the_values() -> None:
+    snap = vector_snapshot(obs=np.array([[0, 0, 0, 0, 0], [0, 0, 0, 0, 4]], np.float32))
+    size = (800, 600)
+    surf = r.render(snap, size)
+    lay = r._vector_layout(snap, size)
+    strip = lay.strip_rect(1)
+    cell = strip.width / 5
+    # the last cell holds the frame's maximum (top of the colour map), the others its minimum
+    top = tuple(int(v) for v in r._colour_map(np.array(1.0)))
+    bottom = tuple(int(v) for v in r._colour_map(np.array(0.0)))
+    assert tuple(surf.get_at((strip.right - 6, strip.top + 4))[:3]) == top
+    assert tuple(surf.get_at((round(strip.left + 0.2 * cell), strip.top + 4))[:3]) == bottom
+    assert tuple(surf.get_at((strip.right - 6, lay.strip_rect(0).top + 4))[:3]) == bottom
+
+
+def test_vector_view_survives_odd_values() -> None:
+    n = 9
+    snap = vector_snapshot(
+        n_agents=n, agent_names=[f"a-very-long-agent-name-{i}" for i in range(n)],
+        active=np.arange(n) % 3 != 0,
+        obs=np.where(np.arange(n * 300).reshape(n, 300) % 7 == 0, np.nan,
+                     np.arange(n * 300).reshape(n, 300) * 1e4).astype(np.float32),
+        agent_rewards=np.array([np.inf, -np.inf, np.nan] + [0.25] * (n - 3), np.float32),
+        last_actions=tuple(range(n)), episode_return=float("nan"), truncated=True)
+    for size in [(640, 640), (240, 200), (1600, 300)]:
+        surf = r.render(snap, size, r.RenderOptions(actions=np.arange(n) + 7))
+        assert distinct_colours(surf) >= 6
+    flat = vector_snapshot(obs=np.zeros((2, 0), np.float32))  # no observation at all
+    r.render(flat, (400, 300))
+    same = vector_snapshot(obs=np.full((2, 5), 3.0, np.float32))  # zero range
+    r.render(same, (400, 300))
+
+
+def test_vector_view_shows_the_envs_own_picture_scaled_to_fit() -> None:
+    image = np.zeros((60, 120, 3), np.uint8)
+    image[:, :60] = (200, 30, 30)
+    image[:, 60:] = (30, 200, 30)
+    snap = vector_snapshot(image=image)
+    size = (900, 700)
+    surf = r.render(snap, size)
+    lay = r._vector_layout(snap, size)
+    x, y, w, h = lay.image
+    assert abs(w / h - 2.0) < 0.05 and w >= 0.9 * 900  # aspect kept, as wide as fits
+    assert tuple(surf.get_at((x + w // 4, y + h // 2))[:3]) == (200, 30, 30)
+    assert tuple(surf.get_at((x + 3 * w // 4, y + h // 2))[:3]) == (30, 200, 30)
+    assert r.hit_test(snap, size, x + w // 4, y + h // 2) is None  # no agent positions known
