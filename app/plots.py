@@ -68,10 +68,21 @@ class Series:
         self.y = np.zeros(256)
         self.ema = np.zeros(256)
         self.n = 0
+        self.dropped = 0  # non-finite points left out
         self._ema_value: float | None = None
 
     def extend(self, points: list[tuple[int, float]], alpha: float = 0.05) -> None:
-        k = len(points)
+        """Append (env step, value) points; a point with a NaN or infinite coordinate is
+        dropped (counted in `dropped`): pyqtgraph cannot range or downsample through one,
+        and the run's own error banner already says that training diverged."""
+        if not len(points):
+            return
+        arr = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        keep = np.isfinite(arr).all(axis=1)
+        if not keep.all():
+            self.dropped += int((~keep).sum())
+            arr = arr[keep]
+        k = len(arr)
         if not k:
             return
         need = self.n + k
@@ -81,15 +92,11 @@ class Series:
                 grown = np.zeros(size)
                 grown[: self.n] = getattr(self, name)[: self.n]
                 setattr(self, name, grown)
-        arr = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         self.x[self.n: need] = arr[:, 0]
         self.y[self.n: need] = arr[:, 1]
         value = self._ema_value
         for j in range(k):
             y = arr[j, 1]
-            if not np.isfinite(y):
-                self.ema[self.n + j] = value if value is not None else 0.0
-                continue
             value = y if value is None else (1 - alpha) * value + alpha * y
             self.ema[self.n + j] = value
         self._ema_value = value
@@ -179,6 +186,15 @@ class PlotsPanel(QWidget):
         self._ranges = {}
         self._dirty = True
         self.redraw()
+        for key in self.plots:  # a new run does not keep the old run's axes
+            self._empty_range(key)
+
+    def _empty_range(self, key: str) -> None:
+        """Axes of a plot without points: 0..1, the greedy return's up to the solved line."""
+        lo, hi = 0.0, 1.0
+        if key == "eval_return" and self.solved_value is not None:
+            lo, hi = min(lo, 1.1 * self.solved_value), max(hi, 1.1 * self.solved_value)
+        self.plots[key].setRange(xRange=(0.0, 1.0), yRange=(lo, hi), padding=0)
 
     def extend(self, new_history: dict[str, list[tuple[int, float]]]) -> None:
         for key, points in new_history.items():
@@ -187,7 +203,12 @@ class PlotsPanel(QWidget):
                 self._dirty = True
 
     def set_solved_return(self, value: float | None) -> None:
-        self.solved_value = value
+        """The dashed 'solved' line on the greedy-return plot; None (or a non-finite value:
+        a world without a known threshold) draws none."""
+        if value is not None and not np.isfinite(value):
+            value = None
+        self.solved_value = None if value is None else float(value)
+        value = self.solved_value
         self._ranges.pop("eval_return", None)
         plot = self.plots["eval_return"]
         if self.solved_line is not None:
@@ -200,6 +221,8 @@ class PlotsPanel(QWidget):
                                                    "position": 0.97, "color": self.theme.good,
                                                    "anchors": [(1, 0), (1, 0)]})
             plot.addItem(self.solved_line)
+        if self.series["eval_return"].n == 0:
+            self._empty_range("eval_return")
 
     def redraw(self) -> bool:
         """Push new points to the curves; False when nothing changed."""
@@ -222,10 +245,12 @@ class PlotsPanel(QWidget):
         finite = y[np.isfinite(y)]
         if finite.size == 0:
             return
-        x_hi = float(x[-1]) if x.size else 1.0
+        x_hi = float(np.max(x[np.isfinite(x)], initial=1.0)) if x.size else 1.0
         y_lo, y_hi = float(finite.min()), float(finite.max())
-        if key == "eval_return" and self.solved_value is not None:
-            y_lo, y_hi = min(y_lo, 0.0), max(y_hi, self.solved_value)
+        if key == "eval_return":  # returns against 0 (and the solved line, if any)
+            y_lo = min(y_lo, 0.0)
+            if self.solved_value is not None:
+                y_hi = max(y_hi, self.solved_value)
         if key == "epsilon":
             y_lo, y_hi = 0.0, max(1.0, y_hi)
         old = self._ranges.get(key)
@@ -240,6 +265,8 @@ class PlotsPanel(QWidget):
         new_x = _nice_ceil(max(x_hi * 1.15, 10.0))
         margin = 0.1 * max(y_hi - y_lo, 1e-3 * max(abs(y_hi), 1.0), 1e-6)
         rng = (0.0, new_x, y_lo - margin, y_hi + margin)
+        if not all(np.isfinite(rng)):  # e.g. values near the float limit: keep the old range
+            return
         self._ranges[key] = rng
         self.plots[key].setRange(xRange=rng[:2], yRange=rng[2:], padding=0)
 
