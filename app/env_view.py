@@ -50,6 +50,7 @@ class EnvView(QWidget):
         self._image_rect = QRectF()
         self._dirty = True
         self.paint_count = 0
+        self.drawn_kind: str | None = None  # the drawing of the picture on screen (scene.draw)
         self.on_first_paint: Any = None  # called once, after the first paint
         self._paint_times: list[float] = []
 
@@ -89,10 +90,12 @@ class EnvView(QWidget):
         self._dirty = False
         if self.frame is None:
             self._image = None
+            self.drawn_kind = None
             return
         w, h = self._target_size()
-        surface = scene.render_frame(self.frame, w, h, self.selected_agent, self.theme.name,
-                                     self.actions, self.show_view_radius)
+        surface, self.drawn_kind = scene.draw(self.frame, w, h, self.selected_agent,
+                                              self.theme.name, self.actions,
+                                              self.show_view_radius)
         sw, sh = surface.get_size()
         # Zero-copy view of the Surface's pixels (FACTS.md). No `.copy()`: envs.render draws
         # every frame on a new Surface, so keeping that Surface and its buffer view alive for

@@ -1,5 +1,10 @@
-"""`python main.py [--scenario NAME] [--algo qmix|vdn|iql] [--seed N] [--presentation]
-[--theme dark|light]` opens QMIX Studio.
+"""`python main.py [--scenario NAME] [--env NAME=VALUE ...] [--algo qmix|vdn|iql] [--seed N]
+[--presentation] [--theme dark|light]` opens QMIX Studio.
+
+NAME is any scenario `main.py train` accepts: a built-in one, `pz:MODULE:FACTORY` or
+`gym:MODULE:ENV_ID`; `--env` sets the scenario's fields exactly as `main.py train --env` does.
+A scenario or `--env` value that cannot be built is one line on stderr (`error: ...`) and
+exit status 2, before any window opens.
 
 Start-up order is the point of this module: Qt, NumPy, pygame and envs only (about 0.3 s),
 show the window with the scenario's first frame, *then* let the worker thread import
@@ -16,11 +21,11 @@ SIGINT/SIGTERM close the window cleanly (exit code 0), like the window's close b
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
 import time
+from typing import Any
 
 _T0 = time.perf_counter()
 
@@ -37,15 +42,27 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 GIL_SWITCH_INTERVAL_S = 0.001
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (`error: ...`), like every other user error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {message} (main.py --help lists the options)\n")
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     from qmix.config import ALGOS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="main.py", description="QMIX Studio: watch a team of agents learn to cooperate "
         "with QMIX, live.", epilog="Also: main.py RUN.h5 opens a saved run; main.py train "
         "--help, main.py inspect RUN.h5 and main.py bench work without a display.")
     parser.add_argument("--scenario", default=None, help="scenario to open (default: the "
-                        "Studio default scenario)")
+                        "Studio default scenario): a built-in one, pz:MODULE:FACTORY (a "
+                        "PettingZoo ParallelEnv) or gym:MODULE:ENV_ID (a gymnasium "
+                        "multi-agent env); MODULE must be importable")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a scenario field, e.g. --env grid_size=7 or "
+                        "--env 'kwargs={\"n\": 3}' (repeatable; as main.py train --env)")
     parser.add_argument("--algo", default="qmix", choices=ALGOS, help="qmix, vdn or iql")
     parser.add_argument("--seed", type=int, default=0, help="seed of the run")
     parser.add_argument("--presentation", action="store_true",
@@ -54,31 +71,53 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def build_world(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(config, the scenario's first env copy, reset) from the command line; ValueError (one
+    line) when the scenario, an `--env` value or the world itself cannot be built."""
+    import envs
+    from qmix.cli import _kv
+    from qmix.config import make_config
+
+    scenario_kwargs = _kv(args.env, "--env")
+    config = make_config(args.scenario, algo=args.algo, seed=args.seed,
+                         scenario_kwargs=scenario_kwargs)
+    try:
+        env = envs.make(config.scenario, n_envs=1, **config.scenario_kwargs)
+        env.reset(seed=config.seed)
+        env.snapshot(0)
+    except ValueError:
+        raise
+    except Exception as exc:  # a user's world failing is a user error here
+        raise ValueError(f"scenario {config.scenario} cannot be opened: "
+                         f"{type(exc).__name__}: {exc}") from exc
+    return config, env
+
+
 def run_app(argv: list[str], load_path: str | None = None) -> int:
     """Open the app; returns the process exit code."""
-    args = parse_args(argv)
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2, already printed)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    import envs
-    from qmix.config import make_config
+    from qmix.cli import _one_line, dumps
 
-    scenario = args.scenario
-    if scenario is not None and scenario not in envs.scenario_names():
-        print(f"main.py: unknown scenario {scenario!r}; choose one of: "
-              f"{', '.join(envs.scenario_names())}", file=sys.stderr)
-        return 2
+    first_env = None
     try:
-        config = make_config(scenario, algo=args.algo, seed=args.seed)
+        config, first_env = build_world(args)
     except ValueError as exc:
-        print(f"main.py: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     if load_path:
         from app import checkpoint_io
 
         # TF-free header read: the window shows the saved run's scenario at once; the worker
         # loads (and fully validates) the file, and reports a bad one in the window.
-        config = checkpoint_io.read_config(load_path) or config
+        saved = checkpoint_io.read_config(load_path)
+        if saved is not None:
+            config, first_env = saved, None
 
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qmix-studio"])
@@ -91,7 +130,8 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
 
     from app.window import MainWindow
 
-    window = MainWindow(config, theme=args.theme, presentation=False, load_path=load_path)
+    window = MainWindow(config, theme=args.theme, presentation=False, load_path=load_path,
+                        first_env=first_env)
     if args.presentation:
         window.set_presentation(True)
     else:
@@ -139,10 +179,11 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
                     frames=window.frames_received, paints=window.view.paint_count,
                     env_steps=last.env_steps if last else 0,
                     updates=last.updates if last else 0,
-                    scenario=window.config.scenario, error=window.last_error, **extra)
+                    scenario=window.config.scenario, error=window.last_error,
+                    drawing=window.view.drawn_kind, **extra)
         tmp = f"{report}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(data) + "\n")
+            fh.write(dumps(data) + "\n")  # strict JSON: NaN/inf become null
         os.replace(tmp, report)
 
     if report:

@@ -1,8 +1,9 @@
 """The app's seam to `envs.render`: draw a frame at a pixel size, find the agent under a click.
 
 Pygame is only used here (and only its offscreen Surface and font modules, which need no
-display). A scenario without a renderer (e.g. a wrapped PettingZoo env) still gets a plain
-text card, so the app never fails because a picture is missing.
+display). Every scenario has a drawing (a wrapped PettingZoo or gymnasium env gets the
+renderer's "vectors" view); should the renderer fail on a frame, a plain text card is shown
+instead, so the app never fails because a picture is missing.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ except ImportError:  # pragma: no cover - only while envs/render.py is missing
 _reported: set[str] = set()
 
 
-def render_frame(frame: dict[str, Any], width: int, height: int, selected: int | None,
-                 theme: str, actions: Any = None, show_view: bool = False) -> pygame.Surface:
-    """A width x height Surface showing `frame` (content centred, aspect ratio kept).
+TEXT_CARD = "text card"
+"""The drawing kind of the fallback card (no renderer, or the renderer failed)."""
+
+
+def draw(frame: dict[str, Any], width: int, height: int, selected: int | None, theme: str,
+         actions: Any = None, show_view: bool = False) -> tuple[pygame.Surface, str]:
+    """A width x height Surface showing `frame` (content centred, aspect ratio kept), and
+    the name of the drawing that made it (`envs.render.drawing_kind`, or TEXT_CARD).
 
     `actions` (N,) are drawn as arrows/bursts: the decision about to be executed.
     """
@@ -35,7 +41,8 @@ def render_frame(frame: dict[str, Any], width: int, height: int, selected: int |
         try:
             options = _render.RenderOptions(show_view_radius=show_view, actions=actions,
                                             selected_agent=selected, theme=theme)
-            return _render.render(frame, size=(width, height), options=options)
+            surface = _render.render(frame, size=(width, height), options=options)
+            return surface, _render.drawing_kind(frame)
         except Exception as exc:  # noqa: BLE001 - a drawing bug must not take the app down
             key = f"{type(exc).__name__}: {exc}"
             if key not in _reported:  # once per distinct error, not 60 times a second
@@ -43,7 +50,13 @@ def render_frame(frame: dict[str, Any], width: int, height: int, selected: int |
                 import traceback
 
                 traceback.print_exc()
-    return _text_card(frame, width, height, theme)
+    return _text_card(frame, width, height, theme), TEXT_CARD
+
+
+def render_frame(frame: dict[str, Any], width: int, height: int, selected: int | None,
+                 theme: str, actions: Any = None, show_view: bool = False) -> pygame.Surface:
+    """`draw` without the drawing's name."""
+    return draw(frame, width, height, selected, theme, actions, show_view)[0]
 
 
 def hit_test(frame: dict[str, Any], x: float, y: float, width: int, height: int) -> int | None:

@@ -119,8 +119,16 @@ class RunSettings(QWidget):
                 out[name] = float(editor.value())
         return out
 
-    def build_config(self, scenario: str, algo: str) -> Config:
-        """The next run's config; raises ValueError naming a bad field."""
+    def build_config(self, scenario: str, algo: str, base: Config | None = None) -> Config:
+        """The next run's config; raises ValueError naming a bad field.
+
+        With `base` of the same scenario (the current run), the new run keeps everything of
+        `base` the form does not show - the world's own settings (`scenario_kwargs`, e.g. a
+        pz:/gym: world's factory arguments) and the other fields of a run opened from a
+        file - and takes the algorithm and the form's values. Otherwise it starts from the
+        scenario's Studio defaults."""
+        if base is not None and base.scenario == scenario:
+            return base.replace(algo=algo, **self.values())
         return make_config(scenario, algo=algo, **self.values())
 
     def is_pending(self) -> bool:

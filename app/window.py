@@ -41,6 +41,19 @@ PHASE_TEXT = {
 }
 
 
+def scenario_label(name: str) -> str:
+    """A short human name: 'two step'; for a user's world the part that names it,
+    'fake_parallel_env:make_env' for pz:tests.envs.fake_parallel_env:make_env and
+    'Foraging-8x8-2p-2f-v3' for gym:lbforaging:Foraging-8x8-2p-2f-v3."""
+    prefix, _, rest = name.partition(":")
+    if rest and prefix == "gym":
+        return rest.split(":")[-1]
+    if rest and prefix == "pz":
+        module, _, factory = rest.partition(":")
+        return f"{module.split('.')[-1]}:{factory}" if factory else rest
+    return name.replace("_", " ")
+
+
 def _card(title: str, body: QWidget, header_right: QWidget | None = None) -> QFrame:
     frame = QFrame()
     frame.setObjectName("card")
@@ -64,9 +77,15 @@ def _card(title: str, body: QWidget, header_right: QWidget | None = None) -> QFr
 class MainWindow(QMainWindow):
     def __init__(self, config: Config, theme: str = "dark", presentation: bool = False,
                  trainer_factory: TrainerFactory | None = None, load_path: str | None = None,
-                 settings: QSettings | None = None) -> None:
+                 settings: QSettings | None = None, first_env: Any = None) -> None:
+        """`first_env`: the scenario already built and reset by the caller (app.main checks
+        that it can be built before opening the window); drawn as the first frame."""
         super().__init__()
         self.config = config
+        # scenario -> the scenario_kwargs it last ran with in this session, so that
+        # switching back to a world (a pz:/gym: one above all) rebuilds the same world
+        self._world_kwargs: dict[str, dict[str, Any]] = {
+            config.scenario: dict(config.scenario_kwargs)}
         self.info: Any = None
         self.theme_name = theme if theme in THEMES else "dark"
         self.presentation = False
@@ -111,7 +130,7 @@ class MainWindow(QMainWindow):
         self._sync_combos(config)
         self.apply_theme()
         self.resize(1600, 980)
-        self._show_first_frame(config)
+        self._show_first_frame(config, first_env)
         self.view.set_overlay("Starting TensorFlow…")
         self.inspector.clear("Starting TensorFlow… the view already shows the scenario.")
 
@@ -292,7 +311,12 @@ class MainWindow(QMainWindow):
         tb.addWidget(self.speed_label)
         tb.addSeparator()
         self.scenario_combo = QComboBox()
-        self.scenario_combo.addItems(list(envs.scenario_names()))
+        for name in envs.scenario_names():
+            self.scenario_combo.addItem(name, name)
+        # a pz:/gym: world is added as an item of its own when it is opened (_sync_combos);
+        # long names are elided in the box, shown whole in the list and the tooltip
+        self.scenario_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.scenario_combo.setMinimumContentsLength(12)
         self.scenario_combo.setToolTip("Scenario (switching starts a new run)")
         self.scenario_combo.setFocusPolicy(Qt.ClickFocus)
         self.scenario_combo.activated.connect(self._scenario_chosen)
@@ -409,11 +433,12 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._apply_split)
 
     # ================================================================ start-up
-    def _show_first_frame(self, config: Config) -> None:
+    def _show_first_frame(self, config: Config, env: Any = None) -> None:
         """Draw the scenario before TensorFlow exists: envs are NumPy only."""
         try:
-            env = envs.make(config.scenario, n_envs=1, **config.scenario_kwargs)
-            env.reset(seed=config.seed)
+            if env is None:
+                env = envs.make(config.scenario, n_envs=1, **config.scenario_kwargs)
+                env.reset(seed=config.seed)
             self.view.set_frame(env.snapshot(0))
             self.plots.set_solved_return(env.info.solved_return)
             self._set_view_info(env.info.name, None)
@@ -437,7 +462,10 @@ class MainWindow(QMainWindow):
             self._counters = (frame.env_steps, frame.episodes, frame.updates)
             if snap is not None:
                 self.view.badge = "GREEDY EVALUATION" if snap.evaluating else ""
-                self.view.set_frame(snap.frame)
+                # the decision about to be executed, drawn on the picture (arrows, or the
+                # "next" action of the vector view); none on a terminal frame
+                pending = None if snap.decision is None else snap.decision.actions
+                self.view.set_frame(snap.frame, pending)
                 names = tuple(self.info.action_names) if self.info is not None else ()
                 if frame.inspected or snap.evaluating:
                     self.inspector.set_snapshot(snap, names)
@@ -472,6 +500,7 @@ class MainWindow(QMainWindow):
         self.collector.freeze()  # the new run's long-lived objects leave the GC scans
         self.info = payload["info"]
         self.config = payload["config"]
+        self._world_kwargs[self.config.scenario] = dict(self.config.scenario_kwargs)
         self.view.set_overlay(None)
         self.plots.set_solved_return(getattr(self.info, "solved_return", None))
         QTimer.singleShot(0, self._apply_split)
@@ -618,10 +647,13 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def reset_run(self) -> None:
-        scenario = self.scenario_combo.currentText() or self.config.scenario
+        """A new run of the current world (scenario and its settings, also those of a run
+        opened from a file) with the chosen algorithm and the settings panel's values. The
+        scenario box switches worlds at once, so Reset never changes the world."""
         algo = self.algo_combo.currentData() or self.config.algo
         try:
-            config = self.settings_panel.build_config(scenario, algo)
+            config = self.settings_panel.build_config(self.config.scenario, algo,
+                                                      base=self.config)
         except ValueError as exc:
             self.show_banner(f"Cannot start the run: {exc}")
             return
@@ -636,6 +668,8 @@ class MainWindow(QMainWindow):
         self._engine_ready = False
         self.current_path = None
         self.config = config
+        self._world_kwargs[config.scenario] = dict(config.scenario_kwargs)
+        self._sync_combos(config)
         self.plots.clear()
         self._show_first_frame(config)
         self.inspector.clear("Building the networks…")
@@ -644,14 +678,21 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _scenario_chosen(self, _index: int) -> None:
-        scenario = self.scenario_combo.currentText()
-        if scenario == self.config.scenario:
+        scenario = self.scenario_combo.currentData() or self.scenario_combo.currentText()
+        if not scenario or scenario == self.config.scenario:
+            self._sync_combos(self.config)
             return
         if not self._confirm_discard("Switch scenario"):
             self._sync_combos(self.config)
             return
         algo = self.algo_combo.currentData() or self.config.algo
-        config = make_config(scenario, algo=algo, seed=self.config.seed)
+        try:  # the world as it last ran in this session (its --env settings)
+            config = make_config(scenario, algo=algo, seed=self.config.seed,
+                                 scenario_kwargs=self._world_kwargs.get(scenario, {}))
+        except ValueError as exc:
+            self._sync_combos(self.config)
+            self.show_banner(f"Cannot start the run: {exc}")
+            return
         self.settings_panel.load(config, applied=False)
         self._start_run(config)
 
@@ -662,22 +703,32 @@ class MainWindow(QMainWindow):
         if not self._confirm_discard("Switch algorithm"):
             self._sync_combos(self.config)
             return
-        try:
-            config = self.settings_panel.build_config(self.config.scenario, algo)
+        try:  # same world, same settings: only the algorithm changes
+            config = self.settings_panel.build_config(self.config.scenario, algo,
+                                                      base=self.config)
         except ValueError as exc:
+            self._sync_combos(self.config)
             self.show_banner(f"Cannot start the run: {exc}")
             return
         self._start_run(config)
 
     def _load_scenario_defaults(self) -> None:
-        scenario = self.scenario_combo.currentText() or self.config.scenario
         algo = self.algo_combo.currentData() or self.config.algo
-        self.settings_panel.load(make_config(scenario, algo=algo), applied=False)
+        self.settings_panel.load(make_config(self.config.scenario, algo=algo), applied=False)
 
     def _sync_combos(self, config: Config) -> None:
-        index = self.scenario_combo.findText(config.scenario)
-        if index >= 0:
-            self.scenario_combo.setCurrentIndex(index)
+        """Show `config`'s scenario and algorithm; a world that is not in the scenario list
+        (a pz:/gym: one, from the command line or a file) gets an item of its own."""
+        combo = self.scenario_combo
+        index = combo.findData(config.scenario)
+        if index < 0:
+            combo.addItem(config.scenario, config.scenario)
+            index = combo.count() - 1
+            combo.setItemData(index, config.scenario, Qt.ToolTipRole)
+            width = combo.fontMetrics().horizontalAdvance(config.scenario) + 48
+            combo.view().setMinimumWidth(max(combo.view().minimumWidth(), width))
+        combo.setCurrentIndex(index)
+        combo.setToolTip(f"Scenario: {config.scenario} (switching starts a new run)")
         index = self.algo_combo.findData(config.algo)
         if index >= 0:
             self.algo_combo.setCurrentIndex(index)
@@ -886,7 +937,7 @@ class MainWindow(QMainWindow):
         """Card header: scenario, algorithm, last greedy evaluation (the picture itself shows
         t and the episode's return)."""
         algo = ALGO_LABELS.get(self.config.algo, self.config.algo)
-        parts = [algo if self.presentation else f"{name.replace('_', ' ')} · {algo}"]
+        parts = [algo if self.presentation else f"{scenario_label(name)} · {algo}"]
         if snap is not None and snap.last_eval is not None:
             greedy = (f"greedy {fmt(snap.last_eval)}" if self.presentation
                       else f"greedy return {fmt(snap.last_eval)}")

@@ -43,13 +43,15 @@ def wait_idle(window: Any, timeout: float = 20.0) -> None:
     spin(0.05)  # let the last queued frame reach the GUI
 
 
-def make_window(tmp_path: Any, config: Any = None, trainer_factory: Any = None) -> Any:
+def make_window(tmp_path: Any, config: Any = None, trainer_factory: Any = None,
+                **kwargs: Any) -> Any:
+    """A shown MainWindow whose engine is up (more MainWindow arguments in `kwargs`)."""
     from app.window import MainWindow
     from qmix.config import make_config
 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
     window = MainWindow(config or make_config("two_step"), trainer_factory=trainer_factory,
-                        settings=settings)
+                        settings=settings, **kwargs)
     window.confirm_quit = False
     window.resize(1400, 900)
     window.show()

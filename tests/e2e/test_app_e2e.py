@@ -150,3 +150,45 @@ def test_main_py_opens_a_saved_run(display, tmp_path):
     assert data["scenario"] == "two_step" and data["error"] is None
     code, out = stop(proc)
     assert code == 0, out[-2000:]
+
+
+def test_main_py_trains_a_users_pettingzoo_world_in_a_real_window(display, tmp_path):
+    """`--scenario pz:MODULE:FACTORY --env ...`: the app opens a world it has no drawing of,
+    shows it as the vector view, trains it, and its report is strict JSON."""
+    scenario = "pz:tests.envs.fake_parallel_env:make_env"
+    report = tmp_path / "report.json"
+    proc = subprocess.Popen([sys.executable, "main.py", "--scenario", scenario,
+                             "--env", "episode_limit=15", "--env", 'kwargs={"leave_at": 4}'],
+                            cwd=ROOT, env=app_env(display, report, QMIX_STUDIO_AUTOPLAY="1"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    data = wait_for(report, proc, lambda d: d.get("updates", 0) >= 20, timeout=120)
+    assert data["scenario"] == scenario and data["phase"] == "running"
+    assert data["drawing"] == "vectors" and data["paints"] > 0
+    time.sleep(1.0)
+    png = tmp_path / "pz.png"
+    screenshot(display, png)
+    assert distinct_colours(png) > 200
+    code, out = stop(proc)
+    assert code == 0, out[-2000:]
+
+    def refuse(name):
+        raise AssertionError(f"{name} in the report")
+
+    final = json.loads(report.read_text(), parse_constant=refuse)  # no NaN / Infinity
+    assert final["exit_code"] == 0 and final["error"] is None
+    assert final["drawing"] == "vectors" and final["env_steps"] > data["env_steps"]
+    assert "Traceback" not in out, out[-2000:]
+
+
+def test_main_py_refuses_a_bad_world_before_opening_a_window(display, tmp_path):
+    report = tmp_path / "report.json"
+    for argv in (["--scenario", "nope"],
+                 ["--scenario", "pz:tests.envs.fake_parallel_env:make_env",
+                  "--env", "episode_limit=-3"]):
+        out = subprocess.run([sys.executable, "main.py", *argv], cwd=ROOT,
+                             env=app_env(display, report), capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 2, out.stderr
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
+    assert not report.exists()  # no window was opened
