@@ -75,10 +75,10 @@ def build_world(args: argparse.Namespace) -> tuple[Any, Any]:
     """(config, the scenario's first env copy, reset) from the command line; ValueError (one
     line) when the scenario, an `--env` value or the world itself cannot be built."""
     import envs
-    from qmix.cli import _kv
+    from qmix.cli import parse_assignments
     from qmix.config import make_config
 
-    scenario_kwargs = _kv(args.env, "--env")
+    scenario_kwargs = parse_assignments(args.env, "--env")
     config = make_config(args.scenario, algo=args.algo, seed=args.seed,
                          scenario_kwargs=scenario_kwargs)
     try:
@@ -102,13 +102,13 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from qmix.cli import _one_line, dumps
+    from qmix.cli import dumps, one_line
 
     first_env = None
     try:
         config, first_env = build_world(args)
     except ValueError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     if load_path:
         from app import checkpoint_io

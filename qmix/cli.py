@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _kv(items: list[str], what: str) -> dict[str, Any]:
+def parse_assignments(items: list[str], what: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
@@ -110,8 +110,8 @@ def _kv(items: list[str], what: str) -> dict[str, Any]:
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    overrides = _kv(args.set, "--set")
-    scenario_kwargs = _kv(args.env, "--env")
+    overrides = parse_assignments(args.set, "--set")
+    scenario_kwargs = parse_assignments(args.env, "--env")
     if scenario_kwargs:
         overrides["scenario_kwargs"] = {**overrides.get("scenario_kwargs", {}),
                                         **scenario_kwargs}
@@ -235,14 +235,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except (ValueError, OSError) as exc:  # CheckpointError is a ValueError
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     except FloatingPointError as exc:  # a diverged run: not a crash, say what to try
-        print(f"error: training diverged: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: training diverged: {one_line(exc)}", file=sys.stderr)
         return 1
     return 0
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__

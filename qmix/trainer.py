@@ -144,6 +144,11 @@ class Trainer:
         ts = self.env.reset(seed=int(self.rng.integers(2**31 - 1)))
         data = allocate(self._spec, c)
         self._store_obs(data, 0, ts)
+        if self._norms_empty():
+            # The first decisions of a run should not see raw inputs either (the inspector
+            # showed Q_tot 18 at t = 0 on LBF): start the ranges from the reset observations.
+            self.obs_norm.update(ts.obs[ts.active])
+            self.state_norm.update(ts.state)
         self._rollout = _Rollout(
             data=data, ts=ts, t=0,
             hidden=np.zeros((c, n, self.config.hidden_dim), np.float32),
@@ -238,6 +243,9 @@ class Trainer:
         mean = mean + delta * b_count / total
         m2 = m2 + b_var * b_count + delta**2 * count * b_count / total
         self.reward_stats = np.array([mean, m2, total])
+
+    def _norms_empty(self) -> bool:
+        return getattr(self.obs_norm, "count", None) == 0
 
     def _update_input_stats(self, data: dict[str, np.ndarray], t_end: int) -> None:
         """Take the observations this rollout really saw into the normalisers: slot 0 and

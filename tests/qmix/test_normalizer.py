@@ -66,7 +66,9 @@ def test_the_trainer_learns_the_range_of_what_its_agents_saw():
     # CorridorEnv's observation is (t, agent index, 1): t runs 0..6 over an episode
     np.testing.assert_array_equal(trainer.obs_norm.lo, [0, 0, 1])
     np.testing.assert_array_equal(trainer.obs_norm.hi, [6, 2, 1])
-    assert trainer.obs_norm.count == 2 * 7 * 3  # 2 copies x 7 slots x 3 active agents
+    # the reset observations start the ranges (so the very first decisions are normalised
+    # too: 2 copies x 3 agents), then the rollout's 2 copies x 7 slots x 3 active agents
+    assert trainer.obs_norm.count == 2 * 3 + 2 * 7 * 3
     # every network input is normalised the same way: actor, batches, inspection
     batch = trainer.prepare_batch(trainer.buffer.sample(2, np.random.default_rng(0)))
     assert batch["obs"][..., 0].max() == 1.0 and batch["obs"][..., 2].max() == 0.0
@@ -81,6 +83,13 @@ def test_the_trainer_learns_the_range_of_what_its_agents_saw():
     np.testing.assert_allclose(snap.inspection.agent_qs, direct.agent_qs)
     # the actor's Q for the decision (NumPy) equals the inspection's (TensorFlow)
     np.testing.assert_allclose(snap.decision.agent_qs, snap.inspection.agent_qs, atol=1e-5)
+
+
+def test_the_first_decision_of_a_run_already_sees_normalised_inputs():
+    trainer = _trainer()
+    np.testing.assert_array_equal(trainer.obs_norm.lo, [0, 0, 1])  # from the reset alone
+    np.testing.assert_array_equal(trainer.obs_norm.hi, [0, 2, 1])
+    assert trainer.snapshot().inspection is not None
 
 
 def test_normalisation_can_be_turned_off():
