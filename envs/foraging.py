@@ -53,13 +53,13 @@ from typing import Any
 import numpy as np
 
 from envs._checks import check_int
-from envs._grid import MOVE_NAMES, PaddedGrid, move_simultaneously
-from envs.base import EnvInfo, TimeStep, VecEnv
+from envs._grid import MOVE_NAMES
+from envs.base import TimeStep
+from envs.grid_world import INTERACT, GridWorldVecEnv
 
 SCOPE = "foraging"
 ACTION_NAMES = MOVE_NAMES + ("load",)
-LOAD = 5
-N_CHANNELS = 3
+LOAD = INTERACT
 
 
 def max_food_capacity(grid_size: int) -> int:
@@ -122,120 +122,26 @@ class ForagingConfig:
         return self.max_agent_level * min(4, self.n_agents)
 
 
-class ForagingVecEnv(VecEnv):
-    """C copies of level-based foraging, vectorised over copies."""
+class ForagingVecEnv(GridWorldVecEnv):
+    """C copies of level-based foraging on the shared grid-world skeleton (items = food)."""
 
     config: ForagingConfig
     render_kind = "foraging"
+    n_own_features = 1  # own level
 
     def __init__(self, config: ForagingConfig | None = None, n_envs: int = 1) -> None:
-        config = config if config is not None else ForagingConfig()
-        super().__init__(config, n_envs)
+        super().__init__(config if config is not None else ForagingConfig(), n_envs)
         cfg = self.config
-        n, f, r = cfg.n_agents, cfg.n_food, cfg.view_radius
-        g = PaddedGrid(np.zeros((cfg.grid_size, cfg.grid_size), dtype=bool), pad=r)
-        self._grid = g
-        k = 2 * r + 1
-        self._patch_len = k * k
-        self.info = EnvInfo(
-            name=SCOPE, n_agents=n, n_actions=len(ACTION_NAMES),
-            obs_dim=N_CHANNELS * k * k + 3, state_dim=3 * n + 3 * f,
-            episode_limit=cfg.episode_limit, action_names=ACTION_NAMES,
-            solved_return=0.9, optimal_return=1.0)
-        self._rows = np.arange(self.n_envs)  # (C,)
-        self._patch_offsets = g.patch_offsets(r)  # (K*K,)
-        centre = self._patch_len // 2
-        self._centre = centre
-        self._nbr_patch = np.array([centre - k, centre + k, centre - 1, centre + 1])  # (4,)
-        self._channel_idx = np.arange(N_CHANNELS)[None, None, :, None]  # (1, 1, 3, 1)
-        self._norm_rc = g.normalised_rc(np.arange(g.size))  # (cells, 2)
-        self._blocked_tiled = np.tile(g.blocked, (self.n_envs, 1))  # (C, cells)
-        rc = g.to_rc(g.free_cells())  # (M, 2)
+        n, f = cfg.n_agents, cfg.n_food
+        self.info = self._grid_info(SCOPE, ACTION_NAMES, state_dim=3 * n + 3 * f,
+                                    solved_return=0.9, optimal_return=1.0)
+        rc = self._grid.to_rc(self._free_cells)  # (M, 2)
         interior = ((rc > 0) & (rc < cfg.grid_size - 1)).all(axis=1)
-        self._free_cells = g.free_cells()  # (M,)
         self._interior_cells = self._free_cells[interior]  # (M',)
-        self._planes = np.zeros((self.n_envs, N_CHANNELS, g.size), dtype=np.float32)
-        self._planes[:, 0, :] = g.blocked
-        self._agent_pos = np.zeros((self.n_envs, n), dtype=np.int64)  # (C, N) flat
         self._agent_level = np.ones((self.n_envs, n), dtype=np.int64)  # (C, N)
-        self._food_pos = np.zeros((self.n_envs, f), dtype=np.int64)  # (C, F) flat
         self._food_level = np.ones((self.n_envs, f), dtype=np.int64)  # (C, F)
-        self._food_alive = np.zeros((self.n_envs, f), dtype=bool)  # (C, F)
         self._total_food_level = np.ones(self.n_envs, dtype=np.float64)  # (C,)
         self._collected_now = np.zeros((self.n_envs, f), dtype=bool)  # (C, F)
-
-    # ------------------------------------------------------------------ API --------------
-    def reset(self, seed: int | None = None) -> TimeStep:
-        """Draw levels and a solvable, well-spaced layout for every copy (see module doc)."""
-        rngs = self._begin_reset(seed)
-        cfg = self.config
-        for c, rng in enumerate(rngs):
-            levels = rng.integers(1, cfg.max_agent_level + 1, size=cfg.n_agents)
-            top = int(np.sort(levels)[::-1][:4].sum())
-            strongest = int(levels.max())
-            food_levels = np.empty(cfg.n_food, dtype=np.int64)
-            n_coop = cfg.n_coop_food
-            food_levels[:n_coop] = rng.integers(strongest + 1, top + 1, size=n_coop)
-            food_levels[n_coop:] = rng.integers(1, strongest + 1, size=cfg.n_food - n_coop)
-            rng.shuffle(food_levels)  # so a food item's index says nothing about its level
-            food = self._place_food(rng)
-            others = np.setdiff1d(self._free_cells, food, assume_unique=True)
-            self._agent_pos[c] = rng.choice(others, size=cfg.n_agents, replace=False)
-            self._agent_level[c] = levels
-            self._food_pos[c] = food
-            self._food_level[c] = food_levels
-            self._total_food_level[c] = float(food_levels.sum())
-        self._food_alive[:] = True
-        self._collected_now[:] = False
-        return self._timestep(np.zeros(self.n_envs, dtype=np.float32))
-
-    def step(self, actions: np.ndarray) -> TimeStep:
-        """One lock-step of every live copy; see the module docstring for the step order."""
-        acts = self._check_actions(actions)  # (C, N)
-        g = self._grid
-        live = ~self.done  # (C,)
-        rows = self._rows[:, None]
-
-        loading = (acts == LOAD) & live[:, None]  # (C, N)
-        d = np.abs(self._agent_pos[:, :, None] - self._food_pos[:, None, :])  # (C, N, F)
-        adj = ((d == 1) | (d == g.padded_width)) & self._food_alive[:, None, :]  # (C, N, F)
-        power = ((adj & loading[:, :, None]) * self._agent_level[:, :, None]).sum(axis=1)
-        collected = self._food_alive & (power >= self._food_level)  # (C, F)
-        self._food_alive &= ~collected
-        self._collected_now = collected
-        reward = (collected * self._food_level).sum(axis=1) / self._total_food_level  # (C,)
-        terminated_now = ~self._food_alive.any(axis=1)  # (C,)
-
-        food_eff = np.where(self._food_alive, self._food_pos, g.sentinel)  # (C, F)
-        occupied = self._blocked_tiled.copy()  # (C, cells)
-        occupied[rows, self._agent_pos] = True
-        occupied[rows, food_eff] = True
-        moving = live[:, None] & (acts >= 1) & (acts <= 4)  # (C, N)
-        move_simultaneously(self._agent_pos, occupied, moving,
-                            self._agent_pos + g.move_offsets[np.minimum(acts, 4)])
-
-        reward = self._finish_step(acts, live, reward, terminated_now)
-        return self._timestep(reward)
-
-    def snapshot(self, copy: int = 0) -> dict[str, Any]:
-        """Render-ready plain data of one copy (positions as (row, col), arrays copied)."""
-        if not self._has_reset:
-            raise RuntimeError("call reset() before snapshot()")
-        snap = self._common_snapshot(copy)
-        c = int(copy)
-        g = self._grid
-        snap.update({
-            "grid_shape": (g.height, g.width),
-            "walls": g.walls.copy(),  # (H, W) bool, all False
-            "view_radius": int(self.config.view_radius),
-            "agents": g.to_rc(self._agent_pos[c]),  # (N, 2) int64
-            "agent_levels": self._agent_level[c].copy(),  # (N,) int64
-            "food": g.to_rc(self._food_pos[c]),  # (F, 2) int64
-            "food_levels": self._food_level[c].copy(),  # (F,) int64
-            "food_alive": self._food_alive[c].copy(),  # (F,) bool
-            "collected_now": self._collected_now[c].copy(),  # (F,) bool
-        })
-        return snap
 
     def set_layout(self, copy: int, agents: np.ndarray, agent_levels: np.ndarray,
                    food: np.ndarray, food_levels: np.ndarray,
@@ -246,11 +152,8 @@ class ForagingVecEnv(VecEnv):
         reward normaliser becomes the sum of the given food levels. Step counter and done
         flags are left alone. Solvability is the caller's business here.
         """
-        if not self._has_reset:
-            raise RuntimeError("call reset() before set_layout()")
-        c = self._check_copy(copy)
+        c = self._begin_layout(copy)
         cfg = self.config
-        g = self._grid
         a = np.asarray(agents, dtype=np.int64)
         fo = np.asarray(food, dtype=np.int64)
         al = np.asarray(agent_levels, dtype=np.int64)
@@ -263,30 +166,39 @@ class ForagingVecEnv(VecEnv):
             raise ValueError(f"agent levels must be in 1..{cfg.max_agent_level}")
         if (fl < 1).any() or (fl > cfg.max_food_level).any():
             raise ValueError(f"food levels must be in 1..{cfg.max_food_level}")
-        alive = (np.ones(f, dtype=bool) if food_alive is None
-                 else np.asarray(food_alive, dtype=bool).reshape(f))
-        cells = np.concatenate([a, fo[alive]])
-        if ((cells < 0) | (cells >= (g.height, g.width))).any():
-            raise ValueError("positions must lie inside the grid")
-        flat = g.to_flat(cells)
-        if len(np.unique(flat)) != len(flat):
-            raise ValueError("positions must be distinct cells")
-        self._agent_pos[c] = g.to_flat(a)
+        self._place(c, a, fo, self._alive_mask(food_alive))
         self._agent_level[c] = al
-        self._food_pos[c] = g.to_flat(fo)
         self._food_level[c] = fl
-        self._food_alive[c] = alive
         self._total_food_level[c] = float(fl.sum())
-        self._collected_now[c] = False
         return self._timestep(np.zeros(self.n_envs, dtype=np.float32))
 
-    # ------------------------------------------------------------------ internals --------
+    # ------------------------------------------------------------------ rules ------------
+    def _item_count(self) -> int:
+        return self.config.n_food
+
+    def _reset_copy(self, c: int, rng: np.random.Generator) -> None:
+        """Draw levels and a solvable, well-spaced layout (see the module docstring)."""
+        cfg = self.config
+        levels = rng.integers(1, cfg.max_agent_level + 1, size=cfg.n_agents)
+        top = int(np.sort(levels)[::-1][:4].sum())
+        strongest = int(levels.max())
+        food_levels = np.empty(cfg.n_food, dtype=np.int64)
+        n_coop = cfg.n_coop_food
+        food_levels[:n_coop] = rng.integers(strongest + 1, top + 1, size=n_coop)
+        food_levels[n_coop:] = rng.integers(1, strongest + 1, size=cfg.n_food - n_coop)
+        rng.shuffle(food_levels)  # so a food item's index says nothing about its level
+        food = self._place_food(rng)
+        self._agent_pos[c] = self._place_agents(rng, food)
+        self._agent_level[c] = levels
+        self._item_pos[c] = food
+        self._food_level[c] = food_levels
+        self._total_food_level[c] = float(food_levels.sum())
+
     def _place_food(self, rng: np.random.Generator) -> np.ndarray:
         """(F,) flat cells for food: interior, pairwise not 8-adjacent (see max_food_capacity)."""
-        g = self._grid
         candidates = self._interior_cells
         chosen: list[int] = []
-        width = g.padded_width
+        width = self._grid.padded_width
         for _ in range(self.config.n_food):
             cell = int(rng.choice(candidates))
             chosen.append(cell)
@@ -296,44 +208,42 @@ class ForagingVecEnv(VecEnv):
             candidates = candidates[~near]
         return np.array(chosen, dtype=np.int64)
 
-    def _timestep(self, reward: np.ndarray) -> TimeStep:
-        """Observations, state and masks of every copy from the current positions."""
+    def _clear_events(self, copies: int | slice) -> None:
+        self._collected_now[copies] = False
+
+    def _interact(self, acting: np.ndarray, adjacent: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Loads (step 1): food goes when its adjacent loaders' levels add up to its own."""
+        power = ((adjacent & acting[:, :, None]) * self._agent_level[:, :, None]).sum(axis=1)
+        collected = self._item_alive & (power >= self._food_level)  # (C, F)
+        self._item_alive &= ~collected
+        self._collected_now = collected
+        reward = (collected * self._food_level).sum(axis=1) / self._total_food_level  # (C,)
+        return reward, ~self._item_alive.any(axis=1)
+
+    def _marks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Channel 1 shows agent level / max_agent_level, channel 2 food level / max."""
         cfg = self.config
-        g = self._grid
-        c, n, f = self.n_envs, cfg.n_agents, cfg.n_food
-        kk = self._patch_len
-        rows = self._rows[:, None]
-        planes = self._planes  # (C, 3, cells)
-        planes[:, 1:, :] = 0.0
-        planes[rows, 1, self._agent_pos] = self._agent_level / cfg.max_agent_level
-        food_eff = np.where(self._food_alive, self._food_pos, g.sentinel)  # (C, F)
-        planes[rows, 2, food_eff] = self._food_level / cfg.max_food_level
-        planes[:, 2, g.sentinel] = 0.0  # collected food parked on the sentinel is invisible
-        idx = self._agent_pos[:, :, None, None] + self._patch_offsets  # (C, N, 1, K*K)
-        patches = planes[self._rows[:, None, None, None], self._channel_idx, idx]  # (C,N,3,KK)
+        return (self._agent_level / cfg.max_agent_level,  # (C, N)
+                self._food_level / cfg.max_food_level)  # (C, F)
 
-        obs = np.empty((c, n, self.info.obs_dim), dtype=np.float32)  # (C, N, obs_dim)
-        obs[:, :, :N_CHANNELS * kk] = patches.reshape(c, n, N_CHANNELS * kk)
-        obs[:, :, kk + self._centre] = 0.0  # an agent is not "another agent" to itself
-        own_level = self._agent_level / cfg.max_agent_level  # (C, N)
-        obs[:, :, -3] = own_level
-        agent_rc = self._norm_rc[self._agent_pos]  # (C, N, 2)
-        obs[:, :, -2:] = agent_rc
+    def _own_features(self) -> np.ndarray:
+        return (self._agent_level / self.config.max_agent_level)[:, :, None]  # (C, N, 1)
 
-        avail = np.ones((c, n, self.info.n_actions), dtype=bool)  # (C, N, A)
-        nbr = patches[:, :, :, self._nbr_patch]  # (C, N, 3, 4) up, down, left, right
-        avail[:, :, 1:5] = ~(nbr > 0.0).any(axis=2)  # not off-grid, no agent, no food
-        avail[:, :, LOAD] = (nbr[:, :, 2] > 0.0).any(axis=2)
+    def _fill_state(self, rest: np.ndarray) -> None:
+        """(C, N + 3F): agent levels, food normalised (row, col), food levels (both zeroed
+        once collected)."""
+        cfg = self.config
+        n, f = cfg.n_agents, cfg.n_food
+        rest[:, :n] = self._agent_level / cfg.max_agent_level
+        rest[:, n:n + 2 * f] = self._item_rc().reshape(self.n_envs, 2 * f)
+        rest[:, n + 2 * f:] = self._food_level / cfg.max_food_level * self._item_alive
 
-        state = np.empty((c, self.info.state_dim), dtype=np.float32)  # (C, state_dim)
-        state[:, :2 * n] = agent_rc.reshape(c, 2 * n)
-        state[:, 2 * n:3 * n] = own_level
-        alive = self._food_alive
-        food_rc = self._norm_rc[self._food_pos] * alive[:, :, None]  # (C, F, 2)
-        state[:, 3 * n:3 * n + 2 * f] = food_rc.reshape(c, 2 * f)
-        state[:, 3 * n + 2 * f:] = self._food_level / cfg.max_food_level * alive
-        return TimeStep(
-            obs=obs, state=state, avail_actions=avail,
-            reward=np.asarray(reward, dtype=np.float32).copy(),
-            terminated=self._terminated.copy(), truncated=self._truncated.copy(),
-            active=np.ones((c, n), dtype=bool))
+    def _scenario_snapshot(self, c: int) -> dict[str, Any]:
+        return {
+            "agent_levels": self._agent_level[c].copy(),  # (N,) int64
+            "food": self._grid.to_rc(self._item_pos[c]),  # (F, 2) int64
+            "food_levels": self._food_level[c].copy(),  # (F,) int64
+            "food_alive": self._item_alive[c].copy(),  # (F,) bool
+            "collected_now": self._collected_now[c].copy(),  # (F,) bool
+        }

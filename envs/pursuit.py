@@ -77,12 +77,12 @@ import numpy as np
 
 from envs._checks import check_float, check_int
 from envs._grid import MOVE_NAMES, PaddedGrid, move_simultaneously, parse_wall_map
-from envs.base import EnvInfo, TimeStep, VecEnv
+from envs.base import TimeStep
+from envs.grid_world import INTERACT, GridWorldVecEnv
 
 SCOPE = "pursuit"
 ACTION_NAMES = MOVE_NAMES + ("catch",)
-CATCH = 5
-N_CHANNELS = 3
+CATCH = INTERACT
 
 
 @dataclass
@@ -151,134 +151,28 @@ class PursuitConfig:
         return parse_wall_map(self.walls, SCOPE, self.grid_size)
 
 
-class PursuitVecEnv(VecEnv):
-    """C copies of pursuit, vectorised over copies (small loops over agents/prey only)."""
+class PursuitVecEnv(GridWorldVecEnv):
+    """C copies of pursuit: the rules above on the shared grid-world skeleton (items = prey)."""
 
     render_kind = "pursuit"
 
     config: PursuitConfig
 
     def __init__(self, config: PursuitConfig | None = None, n_envs: int = 1) -> None:
-        config = config if config is not None else PursuitConfig()
-        super().__init__(config, n_envs)
+        super().__init__(config if config is not None else PursuitConfig(), n_envs)
         cfg = self.config
-        n, p, r = cfg.n_agents, cfg.n_prey, cfg.view_radius
-        self._grid = PaddedGrid(cfg.wall_array(), pad=r)
-        k = 2 * r + 1
-        self._patch_len = k * k
+        n, p = cfg.n_agents, cfg.n_prey
         best = p * float(cfg.capture_reward)
-        self.info = EnvInfo(
-            name=SCOPE, n_agents=n, n_actions=len(ACTION_NAMES),
-            obs_dim=N_CHANNELS * k * k + 2, state_dim=2 * n + 3 * p,
-            episode_limit=cfg.episode_limit, action_names=ACTION_NAMES,
+        self.info = self._grid_info(
+            SCOPE, ACTION_NAMES, state_dim=2 * n + 3 * p,
             solved_return=0.9 * best - cfg.episode_limit * float(cfg.step_cost),
             optimal_return=best if cfg.step_cost == 0 else None)
         g = self._grid
-        self._rows = np.arange(self.n_envs)  # (C,)
-        self._patch_offsets = g.patch_offsets(r)  # (K*K,)
-        centre = self._patch_len // 2
-        self._centre = centre
-        self._nbr_patch = np.array([centre - k, centre + k, centre - 1, centre + 1])  # (4,)
-        self._channel_idx = np.arange(N_CHANNELS)[None, None, :, None]  # (1, 1, 3, 1)
-        free = g.free_cells()
-        self._free_cells = free  # (M,)
+        free = self._free_cells
         self._prey_cells = free[g.open_neighbour_count()[free] >= cfg.catch_agents_required]
-        # Observation planes, (C, 3, padded cells): channel 0 never changes.
-        self._planes = np.zeros((self.n_envs, N_CHANNELS, g.size), dtype=np.float32)
-        self._planes[:, 0, :] = g.blocked
-        self._agent_pos = np.zeros((self.n_envs, n), dtype=np.int64)  # (C, N) flat
-        self._prey_pos = np.zeros((self.n_envs, p), dtype=np.int64)  # (C, P) flat, last seen
-        self._prey_alive = np.zeros((self.n_envs, p), dtype=bool)  # (C, P)
         self._captured_now = np.zeros((self.n_envs, p), dtype=bool)  # (C, P)
         self._failed_catch = np.zeros((self.n_envs, n), dtype=bool)  # (C, N)
         self._prey_draws = np.zeros((self.n_envs, cfg.episode_limit, 2, p))  # (C, T, 2, P)
-        self._norm_rc = g.normalised_rc(np.arange(g.size))  # (cells, 2) lookup table
-        self._blocked_tiled = np.tile(g.blocked, (self.n_envs, 1))  # (C, cells)
-
-    # ------------------------------------------------------------------ API --------------
-    def reset(self, seed: int | None = None) -> TimeStep:
-        """Place agents and prey uniformly at random on distinct free cells, per copy.
-
-        Prey start only on cells with at least `catch_agents_required` open neighbours so
-        every prey is catchable from the first step.
-        """
-        rngs = self._begin_reset(seed)
-        n, p = self.config.n_agents, self.config.n_prey
-        for c, rng in enumerate(rngs):
-            prey = rng.choice(self._prey_cells, size=p, replace=False)
-            others = np.setdiff1d(self._free_cells, prey, assume_unique=True)
-            agents = rng.choice(others, size=n, replace=False)
-            self._prey_pos[c] = prey
-            self._agent_pos[c] = agents
-            # Pre-drawing the episode's prey randomness costs one call per copy here instead
-            # of one per copy per step, and keeps each copy's stream its own.
-            self._prey_draws[c] = rng.random((self.info.episode_limit, 2, p))
-        self._prey_alive[:] = True
-        self._captured_now[:] = False
-        self._failed_catch[:] = False
-        return self._timestep(np.zeros(self.n_envs, dtype=np.float32))
-
-    def step(self, actions: np.ndarray) -> TimeStep:
-        """One lock-step of every live copy; see the module docstring for the step order."""
-        acts = self._check_actions(actions)  # (C, N)
-        cfg = self.config
-        g = self._grid
-        live = ~self.done  # (C,)
-        rows = self._rows
-
-        # 1. Captures from start-of-step positions.
-        catching = (acts == CATCH) & live[:, None]  # (C, N)
-        d = np.abs(self._agent_pos[:, :, None] - self._prey_pos[:, None, :])  # (C, N, P)
-        adj = ((d == 1) | (d == g.padded_width)) & self._prey_alive[:, None, :]  # (C, N, P)
-        strikes = adj & catching[:, :, None]  # (C, N, P)
-        captured = strikes.sum(axis=1) >= cfg.catch_agents_required  # (C, P)
-        captured &= self._prey_alive
-        catch_ok = (strikes & captured[:, None, :]).any(axis=2)  # (C, N)
-        failed = catching & adj.any(axis=2) & ~catch_ok  # (C, N)
-        self._prey_alive &= ~captured
-        self._captured_now = captured
-        self._failed_catch = failed
-        n_captured = captured.sum(axis=1)  # (C,)
-        reward = (cfg.capture_reward * n_captured
-                  - cfg.miscoordination_penalty * failed.sum(axis=1)
-                  - cfg.step_cost)  # (C,)
-        terminated_now = ~self._prey_alive.any(axis=1)  # (C,)
-
-        # 2. Agent moves, blocked by anything occupied at the start of the move.
-        prey_eff = np.where(self._prey_alive, self._prey_pos, g.sentinel)  # (C, P)
-        occupied = self._blocked_tiled.copy()  # (C, cells)
-        occupied[rows[:, None], self._agent_pos] = True
-        occupied[rows[:, None], prey_eff] = True
-        moving = live[:, None] & (acts >= 1) & (acts <= 4)  # (C, N)
-        move_simultaneously(self._agent_pos, occupied, moving,
-                            self._agent_pos + g.move_offsets[np.minimum(acts, 4)])
-
-        # 3. Prey moves (randomness pre-drawn per copy at reset; done copies skip).
-        if cfg.prey_move_prob > 0:
-            self._move_prey(live & ~terminated_now, occupied)
-
-        reward = self._finish_step(acts, live, reward, terminated_now)
-        return self._timestep(reward)
-
-    def snapshot(self, copy: int = 0) -> dict[str, Any]:
-        """Render-ready plain data of one copy (positions as (row, col), arrays copied)."""
-        if not self._has_reset:
-            raise RuntimeError("call reset() before snapshot()")
-        snap = self._common_snapshot(copy)
-        c = int(copy)
-        g = self._grid
-        snap.update({
-            "grid_shape": (g.height, g.width),
-            "walls": g.walls.copy(),  # (H, W) bool
-            "view_radius": int(self.config.view_radius),
-            "agents": g.to_rc(self._agent_pos[c]),  # (N, 2) int64
-            "prey": g.to_rc(self._prey_pos[c]),  # (P, 2) int64, last position if captured
-            "prey_alive": self._prey_alive[c].copy(),  # (P,) bool
-            "captured_now": self._captured_now[c].copy(),  # (P,) bool: captured last step
-            "failed_catch": self._failed_catch[c].copy(),  # (N,) bool: penalised last step
-            "catch_agents_required": int(self.config.catch_agents_required),
-        })
-        return snap
 
     def set_layout(self, copy: int, agents: np.ndarray, prey: np.ndarray,
                    prey_alive: np.ndarray | None = None) -> TimeStep:
@@ -288,79 +182,84 @@ class PursuitVecEnv(VecEnv):
         The copy's step counter and done flags are left alone. Returns the TimeStep of all
         copies as they now are (reward 0).
         """
-        if not self._has_reset:
-            raise RuntimeError("call reset() before set_layout()")
-        c = self._check_copy(copy)
-        g = self._grid
+        c = self._begin_layout(copy)
         n, p = self.config.n_agents, self.config.n_prey
         a = np.asarray(agents, dtype=np.int64)
         q = np.asarray(prey, dtype=np.int64)
         if a.shape != (n, 2) or q.shape != (p, 2):
             raise ValueError(f"agents must be ({n}, 2) and prey ({p}, 2)")
-        alive = (np.ones(p, dtype=bool) if prey_alive is None
-                 else np.asarray(prey_alive, dtype=bool).reshape(p))
-        cells = np.concatenate([a, q[alive]])
-        if ((cells < 0) | (cells >= (g.height, g.width))).any():
-            raise ValueError("positions must lie inside the grid")
-        flat = g.to_flat(cells)
-        if g.blocked[flat].any() or len(np.unique(flat)) != len(flat):
-            raise ValueError("positions must be distinct non-wall cells")
-        self._agent_pos[c] = g.to_flat(a)
-        self._prey_pos[c] = g.to_flat(q)
-        self._prey_alive[c] = alive
-        self._captured_now[c] = False
-        self._failed_catch[c] = False
+        self._place(c, a, q, self._alive_mask(prey_alive), cells="non-wall cells")
         return self._timestep(np.zeros(self.n_envs, dtype=np.float32))
 
-    # ------------------------------------------------------------------ internals --------
-    def _move_prey(self, movers: np.ndarray, occupied: np.ndarray) -> None:
-        """Random prey motion for copies in `movers` (C,); updates positions in place."""
+    # ------------------------------------------------------------------ rules ------------
+    def _wall_map(self) -> np.ndarray:
+        return self.config.wall_array()
+
+    def _item_count(self) -> int:
+        return self.config.n_prey
+
+    def _reset_copy(self, c: int, rng: np.random.Generator) -> None:
+        """Place agents and prey uniformly at random on distinct free cells.
+
+        Prey start only on cells with at least `catch_agents_required` open neighbours so
+        every prey is catchable from the first step.
+        """
+        prey = rng.choice(self._prey_cells, size=self.config.n_prey, replace=False)
+        self._item_pos[c] = prey
+        self._agent_pos[c] = self._place_agents(rng, prey)
+        # Pre-drawing the episode's prey randomness costs one call per copy here instead
+        # of one per copy per step, and keeps each copy's stream its own.
+        self._prey_draws[c] = rng.random((self.info.episode_limit, 2, self.config.n_prey))
+
+    def _clear_events(self, copies: int | slice) -> None:
+        self._captured_now[copies] = False
+        self._failed_catch[copies] = False
+
+    def _interact(self, acting: np.ndarray, adjacent: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Captures (step 1): enough adjacent catchers at once; lone catchers pay."""
+        cfg = self.config
+        strikes = adjacent & acting[:, :, None]  # (C, N, P)
+        captured = strikes.sum(axis=1) >= cfg.catch_agents_required  # (C, P)
+        captured &= self._item_alive
+        catch_ok = (strikes & captured[:, None, :]).any(axis=2)  # (C, N)
+        failed = acting & adjacent.any(axis=2) & ~catch_ok  # (C, N)
+        self._item_alive &= ~captured
+        self._captured_now = captured
+        self._failed_catch = failed
+        reward = (cfg.capture_reward * captured.sum(axis=1)
+                  - cfg.miscoordination_penalty * failed.sum(axis=1)
+                  - cfg.step_cost)  # (C,)
+        return reward, ~self._item_alive.any(axis=1)
+
+    def _move_others(self, movers: np.ndarray, occupied: np.ndarray) -> None:
+        """Random prey motion (step 3) for copies in `movers` (C,), after the agents."""
+        if self.config.prey_move_prob <= 0:  # validated >= 0: no prey ever moves
+            return
         draws = self._prey_draws[self._rows, np.minimum(self._t, self.info.episode_limit - 1)]
         # draws: (C, 2, P) uniforms [move?, direction] for this step of each copy's episode
-        wants = (movers[:, None] & self._prey_alive
+        wants = (movers[:, None] & self._item_alive
                  & (draws[:, 0] < self.config.prey_move_prob))  # (C, P)
         direction = np.minimum((draws[:, 1] * 4).astype(np.int64), 3)  # (C, P) in 0..3
         # Captured prey are parked on the (always blocked) sentinel while moving so that
         # their last position does not turn into a phantom obstacle.
-        pos = np.where(self._prey_alive, self._prey_pos, self._grid.sentinel)  # (C, P)
+        pos = self._live_items()  # (C, P)
         targets = pos + self._grid.neighbour_offsets[direction]  # (C, P)
         move_simultaneously(pos, occupied, wants, targets)
-        self._prey_pos = np.where(self._prey_alive, pos, self._prey_pos)
+        self._item_pos = np.where(self._item_alive, pos, self._item_pos)
 
-    def _timestep(self, reward: np.ndarray) -> TimeStep:
-        """Observations, state and masks of every copy from the current positions."""
-        g = self._grid
-        c, n = self.n_envs, self.config.n_agents
-        kk = self._patch_len
-        rows = self._rows[:, None]
-        planes = self._planes  # (C, 3, cells)
-        planes[:, 1:, :] = 0.0
-        planes[rows, 1, self._agent_pos] = 1.0
-        prey_eff = np.where(self._prey_alive, self._prey_pos, g.sentinel)  # (C, P)
-        planes[rows, 2, prey_eff] = 1.0
-        planes[:, 2, g.sentinel] = 0.0  # captured prey parked on the sentinel are invisible
-        idx = self._agent_pos[:, :, None, None] + self._patch_offsets  # (C, N, 1, K*K)
-        patches = planes[self._rows[:, None, None, None], self._channel_idx, idx]  # (C,N,3,KK)
-
-        obs = np.empty((c, n, self.info.obs_dim), dtype=np.float32)  # (C, N, obs_dim)
-        obs[:, :, :N_CHANNELS * kk] = patches.reshape(c, n, N_CHANNELS * kk)
-        obs[:, :, kk + self._centre] = 0.0  # an agent is not "another agent" to itself
-        agent_rc = self._norm_rc[self._agent_pos]  # (C, N, 2)
-        obs[:, :, -2:] = agent_rc
-
-        avail = np.ones((c, n, self.info.n_actions), dtype=bool)  # (C, N, A)
-        nbr = patches[:, :, :, self._nbr_patch]  # (C, N, 3, 4) up, down, left, right
-        avail[:, :, 1:5] = ~(nbr > 0.0).any(axis=2)  # no wall, agent or prey there
-        avail[:, :, CATCH] = (nbr[:, :, 2] > 0.0).any(axis=2)
-
+    def _fill_state(self, rest: np.ndarray) -> None:
+        """(C, 3P): every prey's normalised (row, col), zeroed once captured, then the
+        captured flags."""
         p = self.config.n_prey
-        state = np.empty((c, self.info.state_dim), dtype=np.float32)  # (C, state_dim)
-        state[:, :2 * n] = agent_rc.reshape(c, 2 * n)
-        prey_rc = self._norm_rc[self._prey_pos] * self._prey_alive[:, :, None]  # (C, P, 2)
-        state[:, 2 * n:2 * n + 2 * p] = prey_rc.reshape(c, 2 * p)
-        state[:, 2 * n + 2 * p:] = ~self._prey_alive
-        return TimeStep(
-            obs=obs, state=state, avail_actions=avail,
-            reward=np.asarray(reward, dtype=np.float32).copy(),
-            terminated=self._terminated.copy(), truncated=self._truncated.copy(),
-            active=np.ones((c, n), dtype=bool))
+        rest[:, :2 * p] = self._item_rc().reshape(self.n_envs, 2 * p)
+        rest[:, 2 * p:] = ~self._item_alive
+
+    def _scenario_snapshot(self, c: int) -> dict[str, Any]:
+        return {
+            "prey": self._grid.to_rc(self._item_pos[c]),  # (P, 2) int64, last position
+            "prey_alive": self._item_alive[c].copy(),  # (P,) bool
+            "captured_now": self._captured_now[c].copy(),  # (P,) bool: captured last step
+            "failed_catch": self._failed_catch[c].copy(),  # (N,) bool: penalised last step
+            "catch_agents_required": int(self.config.catch_agents_required),
+        }
