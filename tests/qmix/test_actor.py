@@ -1,17 +1,12 @@
-"""Exploration coin flips, the epsilon schedule and the episode buffer (NumPy only)."""
+"""Exploration coin flips and the epsilon schedule (NumPy only)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from envs.base import EnvInfo
 from qmix.actor import epsilon_at, explore
-from qmix.buffer import EpisodeBuffer
 from qmix.config import Config
-
-INFO = EnvInfo(name="tiny", n_agents=3, n_actions=4, obs_dim=2, state_dim=2, episode_limit=3,
-               action_names=("a", "b", "c", "d"), solved_return=1.0, optimal_return=None)
 
 
 def test_epsilon_coin_flips_are_independent_per_agent_and_env():
@@ -63,50 +58,3 @@ def test_epsilon_schedules():
     exp = Config(eps_start=1.0, eps_finish=0.01, eps_anneal_steps=100, eps_schedule="exp")
     assert epsilon_at(exp, 50) == pytest.approx(0.1)
     assert epsilon_at(exp, 100) == pytest.approx(0.01)
-
-
-def _episodes(start: int, count: int) -> dict[str, np.ndarray]:
-    buf = EpisodeBuffer(1, INFO)
-    out = {}
-    for key, arr in buf.data.items():
-        shape = (count, *arr.shape[1:])
-        out[key] = (np.arange(start, start + count).reshape(-1, *[1] * (len(shape) - 1))
-                    * np.ones(shape)).astype(arr.dtype)
-    return out
-
-
-def test_buffer_wraps_around_overwriting_the_oldest():
-    buf = EpisodeBuffer(5, INFO)
-    before = buf.nbytes
-    buf.insert(_episodes(1, 3))
-    assert (buf.size, buf.pos) == (3, 3)
-    buf.insert(_episodes(4, 3))  # episodes 4, 5, 6: 6 overwrites slot 0 (episode 1)
-    assert (buf.size, buf.pos) == (5, 1)
-    np.testing.assert_array_equal(buf.data["reward"][:, 0], [6, 2, 3, 4, 5])
-    assert buf.nbytes == before  # preallocated: memory never grows
-
-
-def test_buffer_samples_stored_episodes_without_replacement():
-    buf = EpisodeBuffer(10, INFO)
-    buf.insert(_episodes(1, 6))
-    rng = np.random.default_rng(0)
-    assert not buf.can_sample(7)
-    with pytest.raises(ValueError):
-        buf.sample(7, rng)
-    batch = buf.sample(6, rng)
-    ids = sorted(batch["reward"][:, 0].tolist())
-    assert ids == [1, 2, 3, 4, 5, 6]
-    # the sample is a copy: changing it leaves the buffer alone
-    batch["reward"][:] = -1
-    assert (buf.data["reward"][:6] > 0).all()
-
-
-def test_config_rejects_bad_values_naming_the_field():
-    for field, value in [("lr", -1.0), ("batch_size", 0), ("algo", "coma"), ("gamma", 1.5),
-                         ("eps_schedule", "cosine"), ("optimizer", "sgd")]:
-        with pytest.raises(ValueError, match=field):
-            Config.from_dict({field: value})
-    with pytest.raises(ValueError, match="unknown config field 'learning_rate'"):
-        Config.from_dict({"learning_rate": 0.1})
-    with pytest.raises(ValueError, match="buffer_size"):
-        Config.from_dict({"batch_size": 64, "buffer_size": 32})
