@@ -1,7 +1,8 @@
 """Colour themes and type sizes, tuned for a projector: high contrast, few colours, big type.
 
-A theme is plain data. `stylesheet(theme, scale)` builds the Qt style sheet; custom-painted
-widgets read the same `Theme` so everything on screen agrees.
+A theme is data (assets/themes/<name>.json, shared with the pygame picture in envs/render/).
+`stylesheet(theme, scale)` builds the window's whole Qt style sheet; custom-painted widgets
+read the same `Theme`, so everything on screen agrees.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QFont, QPalette
+
+import assets
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Theme:
     bar_neg: str  # negative Q bars
     masked: str  # unavailable actions
     plot_colours: tuple[str, ...]
+    view_background: str  # the scenario picture's background (assets: world.background)
 
     def qcolor(self, attr: str, alpha: int = 255) -> QColor:
         colour = QColor(getattr(self, attr))
@@ -36,44 +40,17 @@ class Theme:
         return colour
 
 
-DARK = Theme(
-    name="dark",
-    window="#0f1115",
-    panel="#181b22",
-    panel_alt="#232733",
-    border="#2c3140",
-    text="#eef1f7",
-    text_dim="#9aa3b5",
-    accent="#4cc2ff",
-    greedy="#ffd166",
-    warn="#ff9f43",
-    error="#ff5c6c",
-    good="#3ddc84",
-    bar="#5b8def",
-    bar_neg="#c75b7a",
-    masked="#3a3f4d",
-    plot_colours=("#4cc2ff", "#3ddc84", "#ff9f43", "#c792ea", "#ffd166"),
-)
+def load_theme(name: str) -> Theme:
+    """The theme `name` from assets/themes/<name>.json (its "ui" part, plus the background of
+    the scenario picture, which the view's card blends into)."""
+    data = assets.theme(name)
+    ui = dict(data["ui"])
+    ui["plot_colours"] = tuple(ui["plot_colours"])
+    return Theme(name=data["name"], view_background=data["world"]["background"], **ui)
 
-LIGHT = Theme(
-    name="light",
-    window="#e9ecf2",
-    panel="#ffffff",
-    panel_alt="#eef1f6",
-    border="#c9cfdb",
-    text="#11151c",
-    text_dim="#4f5868",
-    accent="#0a6ed1",
-    greedy="#b7791f",
-    warn="#d9480f",
-    error="#c92a2a",
-    good="#2b8a3e",
-    bar="#3b6fd8",
-    bar_neg="#b03a5b",
-    masked="#d5d9e2",
-    plot_colours=("#0a6ed1", "#2b8a3e", "#d9480f", "#7048e8", "#b7791f"),
-)
 
+DARK = load_theme("dark")
+LIGHT = load_theme("light")
 THEMES = {"dark": DARK, "light": LIGHT}
 
 BASE_POINT_SIZE = 11.0  # normal mode; presentation mode multiplies by PRESENTATION_SCALE
@@ -171,4 +148,11 @@ def stylesheet(t: Theme, scale: float = 1.0) -> str:
     QScrollArea {{ background: transparent; border: none; }}
     QScrollArea > QWidget > QWidget {{ background: transparent; }}
     QSplitter::handle {{ background: {t.window}; }}
+    QFrame#tile {{ background: {t.panel_alt}; border-radius: 8px; }}
+    QLabel#tileCaption {{ color: {t.text_dim}; font-size: {10 * scale}pt; }}
+    QLabel#tileValue {{ color: {t.text}; font-size: {20 * scale}pt; font-weight: 700; }}
+    QLabel#decision {{ color: {t.text}; font-size: {11.5 * scale}pt; }}
+    QLabel#cardInfo {{ color: {t.text}; font-size: {11.5 * scale}pt; }}
+    QFrame#viewCard {{ background: {t.view_background}; border: 1px solid {t.border};
+               border-radius: 10px; }}
     """

@@ -7,6 +7,7 @@ import pytest
 
 import envs
 from envs import render as r
+from envs.render import grid_world, vectors
 
 pygame = pytest.importorskip("pygame")
 
@@ -60,7 +61,7 @@ def test_default_options_and_themes_differ() -> None:
 def test_hit_test_finds_each_agent_where_it_is_drawn(name: str, size: tuple[int, int]) -> None:
     snap = SNAPS[name]
     surf = r.render(snap, size)
-    centres, radius = r._agent_centres(snap, size)
+    centres, radius = r.agent_centres(snap, size)
     assert len(centres) == snap["n_agents"]
     for i, (x, y) in enumerate(centres):
         assert r.hit_test(snap, size, round(x), round(y)) == i
@@ -73,7 +74,7 @@ def test_hit_test_finds_each_agent_where_it_is_drawn(name: str, size: tuple[int,
 def test_hit_test_misses_empty_cells_and_margins(name: str) -> None:
     snap = SNAPS[name]
     size = (640, 640)
-    lay = r._grid_layout(snap, size)
+    lay = grid_world.layout(snap, size)
     occupied = {tuple(p) for p in np.asarray(snap["agents"]).tolist()}
     empty = next((row, col) for row in range(lay.rows) for col in range(lay.cols)
                  if (row, col) not in occupied)
@@ -156,7 +157,7 @@ def test_vector_view_draws_every_agent_row(theme: str, size: tuple[int, int]) ->
     surf = r.render(snap, size, opts)
     assert surf.get_size() == size and surf.get_bitsize() == 32
     assert distinct_colours(surf) >= 6
-    centres, radius = r._agent_centres(snap, size)
+    centres, radius = r.agent_centres(snap, size)
     assert len(centres) == 2 and radius > 0
     for i, (x, y) in enumerate(centres):
         assert r.hit_test(snap, size, round(x), round(y)) == i
@@ -170,12 +171,12 @@ def test_vector_view_strip_colours_follow_the_values() -> None:
     snap = vector_snapshot(obs=np.array([[0, 0, 0, 0, 0], [0, 0, 0, 0, 4]], np.float32))
     size = (800, 600)
     surf = r.render(snap, size)
-    lay = r._vector_layout(snap, size)
+    lay = vectors.layout(snap, size)
     strip = lay.strip_rect(1)
     cell = strip.width / 5
     # the last cell holds the frame's maximum (top of the colour map), the others its minimum
-    top = tuple(int(v) for v in r._colour_map(np.array(1.0)))
-    bottom = tuple(int(v) for v in r._colour_map(np.array(0.0)))
+    top = tuple(int(v) for v in vectors.colour_map(np.array(1.0)))
+    bottom = tuple(int(v) for v in vectors.colour_map(np.array(0.0)))
     assert tuple(surf.get_at((strip.right - 6, strip.top + 4))[:3]) == top
     assert tuple(surf.get_at((round(strip.left + 0.2 * cell), strip.top + 4))[:3]) == bottom
     assert tuple(surf.get_at((strip.right - 6, lay.strip_rect(0).top + 4))[:3]) == bottom
@@ -206,7 +207,7 @@ def test_vector_view_shows_the_envs_own_picture_scaled_to_fit() -> None:
     snap = vector_snapshot(image=image)
     size = (900, 700)
     surf = r.render(snap, size)
-    lay = r._vector_layout(snap, size)
+    lay = vectors.layout(snap, size)
     x, y, w, h = lay.image
     assert abs(w / h - 2.0) < 0.05 and w >= 0.9 * 900  # aspect kept, as wide as fits
     assert tuple(surf.get_at((x + w // 4, y + h // 2))[:3]) == (200, 30, 30)
