@@ -111,7 +111,7 @@ def _measure_window(config: object, seconds: float, pauses: int) -> dict[str, ob
     from app.window import MainWindow
 
     window = MainWindow(config)  # type: ignore[arg-type]
-    window.confirm_quit = False
+    window.session.confirm = False
     window.show()
     window.start_engine()
 
@@ -143,15 +143,15 @@ def _measure_window(config: object, seconds: float, pauses: int) -> dict[str, ob
     for _ in range(pauses):
         window.play()
         spin(rng.uniform(0.15, 0.45))
-        window.pause_latencies.clear()
-        window.settle_latencies.clear()
+        window.controller.pause_latencies.clear()
+        window.controller.settle_latencies.clear()
         window.pause()
         end = time.perf_counter() + 2.0
-        while not window.pause_latencies and time.perf_counter() < end:
+        while not window.controller.pause_latencies and time.perf_counter() < end:
             spin(0.01)
-        if window.pause_latencies:
-            latencies.append(window.pause_latencies[0])
-            settled.append(window.settle_latencies[0])
+        if window.controller.pause_latencies:
+            latencies.append(window.controller.pause_latencies[0])
+            settled.append(window.controller.settle_latencies[0])
     result["pause_latency_s"] = latencies
     result["settle_latency_s"] = settled
     started = time.perf_counter()

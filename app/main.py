@@ -40,29 +40,33 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # interval (5 ms by default) for a busy Python thread to let go, many times per frame and per
 # update; 1 ms keeps those hand-overs short (see app/bench.py for the measured effect).
 GIL_SWITCH_INTERVAL_S = 0.001
+# what the user typed: `qmix-studio` when installed, else `main.py` (./studio runs main.py)
+PROG = "qmix-studio" if os.path.basename(sys.argv[0] or "") == "qmix-studio" else "main.py"
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (`error: ...`), like every other user error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"error: {message} (main.py --help lists the options)\n")
+        self.exit(2, f"error: {message} ({PROG} --help lists the options)\n")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     from qmix.config import ALGOS
 
     parser = _Parser(
-        prog="main.py", description="QMIX Studio: watch a team of agents learn to cooperate "
-        "with QMIX, live.", epilog="Also: main.py RUN.h5 opens a saved run; main.py train "
-        "--help, main.py inspect RUN.h5 and main.py bench work without a display.")
+        prog=PROG, description="QMIX Studio: watch a team of agents learn to cooperate "
+        "with QMIX, live.", epilog=f"Also: {PROG} RUN.h5 opens a saved run; {PROG} train "
+        f"--help, {PROG} inspect RUN.h5, {PROG} bench and {PROG} study work without a "
+        "display.")
     parser.add_argument("--scenario", default=None, help="scenario to open (default: the "
                         "Studio default scenario): a built-in one, pz:MODULE:FACTORY (a "
                         "PettingZoo ParallelEnv) or gym:MODULE:ENV_ID (a gymnasium "
                         "multi-agent env); MODULE must be importable")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="override a scenario field, e.g. --env grid_size=7 or "
-                        "--env 'kwargs={\"n\": 3}' (repeatable; as main.py train --env)")
+                        "--env 'kwargs={\"n\": 3}' (repeatable; as "
+                        f"{PROG} train --env)")
     parser.add_argument("--algo", default="qmix", choices=ALGOS, help="qmix, vdn or iql")
     parser.add_argument("--seed", type=int, default=0, help="seed of the run")
     parser.add_argument("--presentation", action="store_true",
@@ -111,11 +115,11 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     if load_path:
-        from app import checkpoint_io
+        from app.session import read_saved_config
 
         # TF-free header read: the window shows the saved run's scenario at once; the worker
         # loads (and fully validates) the file, and reports a bad one in the window.
-        saved = checkpoint_io.read_config(load_path)
+        saved = read_saved_config(load_path)
         if saved is not None:
             config, first_env = saved, None
 
@@ -156,11 +160,11 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
         QTimer.singleShot(0, window.play)
     quit_after = os.environ.get("QMIX_STUDIO_QUIT_AFTER")
     if quit_after:
-        window.confirm_quit = False
+        window.session.confirm = False
         QTimer.singleShot(int(float(quit_after) * 1000), window.close)
 
     def close_on_signal(signum: int, _frame: object) -> None:
-        window.confirm_quit = False
+        window.session.confirm = False
         QTimer.singleShot(0, window.close)
 
     previous = {sig: signal.signal(sig, close_on_signal)
@@ -175,7 +179,7 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
 
     def write_report(**extra: object) -> None:
         last = window.last_frame
-        data = dict(timings, phase=window.phase, shutdown_s=window.shutdown_seconds,
+        data = dict(timings, phase=window.phase, shutdown_s=window.controller.shutdown_seconds,
                     frames=window.frames_received, paints=window.view.paint_count,
                     env_steps=last.env_steps if last else 0,
                     updates=last.updates if last else 0,

@@ -1,5 +1,10 @@
-"""Live training curves (pyqtgraph): episode return, greedy evaluation return, TD loss,
-epsilon, mean Q_tot and gradient norm, all against env steps.
+"""Live training curves (pyqtgraph), one plot per curve of `qmix.types.CURVES` (episode return,
+greedy evaluation return, TD loss, epsilon, mean Q_tot, gradient norm), against env steps.
+
+Names and titles come from `CURVES`; how a curve is drawn follows from the event that records
+it (its `hook`): per-episode and per-update values are noisy and drawn smoothed over a faint
+raw line, the evaluation gets markers and the scenario's *solved* line, a probability (ε)
+keeps a 0..1 axis. A new curve in `CURVES` gets a plot here with no change to this file.
 
 Points arrive incrementally with each frame and are appended to growing NumPy arrays
 (amortised doubling), so a long run never re-sends or re-copies its history. Curves draw
@@ -19,6 +24,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.theme import DARK, Theme
+from qmix.types import CURVES, Curve
 
 pg.setConfigOptions(antialias=True, useNumba=False)
 
@@ -38,17 +44,20 @@ class StepsAxis(pg.AxisItem):
                 out.append(f"{v:g}")
         return out
 
-# (key in Trainer.history, title, smoothed)
-SERIES = (
-    ("episode_return", "Episode return", True),
-    ("eval_return", "Greedy eval return", False),
-    ("loss", "TD loss", True),
-    ("epsilon", "ε (exploration)", False),
-    ("q_tot", "Mean Q_tot", True),
-    ("grad_norm", "Gradient norm", True),
-)
+NOISY_HOOKS = ("on_episode_end", "on_update")  # one point per episode / update: smoothed
+EVAL_HOOK = "on_evaluate"  # the greedy evaluation: markers, the solved line, returns from 0
+PROBABILITY_UNITS = ("ε",)  # a 0..1 axis
+NAMES = tuple(curve.name for curve in CURVES)
+(EVAL,) = (curve.name for curve in CURVES if curve.hook == EVAL_HOOK)
 COLUMNS = 3
 COMPACT = ("episode_return", "eval_return", "loss", "q_tot")  # presentation mode: 2 x 2
+if not set(COMPACT) <= set(NAMES):  # a curve renamed in qmix/types.py
+    raise ImportError(f"plots.COMPACT names curves that CURVES lacks: "
+                      f"{sorted(set(COMPACT) - set(NAMES))}")
+
+
+def smoothed(curve: Curve) -> bool:
+    return curve.hook in NOISY_HOOKS
 
 
 def _nice_ceil(value: float) -> float:
@@ -116,18 +125,20 @@ class PlotsPanel(QWidget):
         layout.addWidget(self.canvas)
         self.theme: Theme = DARK
         self.scale = 1.0
-        self.series: dict[str, Series] = {key: Series() for key, _, _ in SERIES}
+        self.series: dict[str, Series] = {name: Series() for name in NAMES}
         self.plots: dict[str, pg.PlotItem] = {}
         self.raw: dict[str, pg.PlotDataItem] = {}
         self.smooth: dict[str, pg.PlotDataItem] = {}
         self.solved_line: pg.InfiniteLine | None = None
         self.solved_value: float | None = None
         self._ranges: dict[str, tuple[float, float, float, float]] = {}
+        self._probabilities = {c.name for c in CURVES if c.unit in PROBABILITY_UNITS}
         self._dirty = False
         self.compact = False
-        for index, (key, title, smoothed) in enumerate(SERIES):
+        for index, curve in enumerate(CURVES):
+            key = curve.name
             row, col = divmod(index, COLUMNS)
-            plot = self.canvas.addPlot(row=row, col=col, title=title,
+            plot = self.canvas.addPlot(row=row, col=col, title=curve.title,
                                        axisItems={"bottom": StepsAxis(orientation="bottom")})
             plot.showGrid(x=False, y=False)
             plot.setClipToView(True)
@@ -143,18 +154,18 @@ class PlotsPanel(QWidget):
             plot.disableAutoRange()
             raw = plot.plot([], [])
             self.raw[key] = raw
-            if smoothed:
+            if smoothed(curve):
                 self.smooth[key] = plot.plot([], [])
             # Set on the items: PlotItem.setDownsampling(auto=True) alone left these items
             # undownsampled (measured: 8,000 points drawn in a 290 px plot).
             raw.setDownsampling(auto=True, method="peak")
             raw.opts["autoDownsampleFactor"] = 1.0  # ~2 points per pixel
             raw.setClipToView(True)
-            if key == "episode_return":
+            if curve.hook == "on_episode_end":
                 # one point per episode, n_envs at a time: the raw line is a solid band
                 # that hides the trend; the smoothed curve says what matters
                 raw.setVisible(False)
-            if smoothed:
+            if smoothed(curve):
                 raw.curve.opts["antialias"] = False  # faint noisy line: AA costs 3x, shows 0
                 smooth = self.smooth[key]
                 smooth.setDownsampling(auto=True, method="mean")
@@ -172,7 +183,7 @@ class PlotsPanel(QWidget):
         for plot in self.plots.values():
             if plot in layout.items:
                 layout.removeItem(plot)
-        keys = COMPACT if compact else [key for key, _, _ in SERIES]
+        keys = COMPACT if compact else NAMES
         columns = 2 if compact else COLUMNS
         for index, key in enumerate(keys):
             row, col = divmod(index, columns)
@@ -182,7 +193,7 @@ class PlotsPanel(QWidget):
 
     # ---- data ---------------------------------------------------------------------------
     def clear(self) -> None:
-        self.series = {key: Series() for key, _, _ in SERIES}
+        self.series = {name: Series() for name in NAMES}
         self._ranges = {}
         self._dirty = True
         self.redraw()
@@ -192,12 +203,13 @@ class PlotsPanel(QWidget):
     def _empty_range(self, key: str) -> None:
         """Axes of a plot without points: 0..1, the greedy return's up to the solved line."""
         lo, hi = 0.0, 1.0
-        if key == "eval_return" and self.solved_value is not None:
+        if key == EVAL and self.solved_value is not None:
             lo, hi = min(lo, 1.1 * self.solved_value), max(hi, 1.1 * self.solved_value)
         self.plots[key].setRange(xRange=(0.0, 1.0), yRange=(lo, hi), padding=0)
 
-    def extend(self, new_history: dict[str, list[tuple[int, float]]]) -> None:
-        for key, points in new_history.items():
+    def extend(self, points_by_curve: dict[str, list[tuple[int, float]]]) -> None:
+        """Append (env step, value) points, by curve name."""
+        for key, points in points_by_curve.items():
             if key in self.series and points:
                 self.series[key].extend(points)
                 self._dirty = True
@@ -209,8 +221,8 @@ class PlotsPanel(QWidget):
             value = None
         self.solved_value = None if value is None else float(value)
         value = self.solved_value
-        self._ranges.pop("eval_return", None)
-        plot = self.plots["eval_return"]
+        self._ranges.pop(EVAL, None)
+        plot = self.plots[EVAL]
         if self.solved_line is not None:
             plot.removeItem(self.solved_line)
             self.solved_line = None
@@ -221,8 +233,8 @@ class PlotsPanel(QWidget):
                                                    "position": 0.97, "color": self.theme.good,
                                                    "anchors": [(1, 0), (1, 0)]})
             plot.addItem(self.solved_line)
-        if self.series["eval_return"].n == 0:
-            self._empty_range("eval_return")
+        if self.series[EVAL].n == 0:
+            self._empty_range(EVAL)
 
     def redraw(self) -> bool:
         """Push new points to the curves; False when nothing changed."""
@@ -247,11 +259,11 @@ class PlotsPanel(QWidget):
             return
         x_hi = float(np.max(x[np.isfinite(x)], initial=1.0)) if x.size else 1.0
         y_lo, y_hi = float(finite.min()), float(finite.max())
-        if key == "eval_return":  # returns against 0 (and the solved line, if any)
+        if key == EVAL:  # returns against 0 (and the solved line, if any)
             y_lo = min(y_lo, 0.0)
             if self.solved_value is not None:
                 y_hi = max(y_hi, self.solved_value)
-        if key == "epsilon":
+        if key in self._probabilities:
             y_lo, y_hi = 0.0, max(1.0, y_hi)
         old = self._ranges.get(key)
         if old is not None:
@@ -275,10 +287,11 @@ class PlotsPanel(QWidget):
         self.theme, self.scale = theme, scale
         self.canvas.setBackground(theme.panel)
         size = f"{round(10.5 * scale)}pt"
-        for idx, (key, title, smoothed) in enumerate(SERIES):
+        for idx, curve in enumerate(CURVES):
+            key = curve.name
             plot = self.plots[key]
             colour = theme.plot_colours[idx % len(theme.plot_colours)]
-            plot.setTitle(title, color=theme.text, size=size)
+            plot.setTitle(curve.title, color=theme.text, size=size)
             for axis_name in ("left", "bottom"):
                 axis = plot.getAxis(axis_name)
                 axis.setPen(pg.mkPen(theme.border))
@@ -286,12 +299,12 @@ class PlotsPanel(QWidget):
                 font = self.font()
                 font.setPointSizeF(9.0 * scale)
                 axis.setTickFont(font)
-            if smoothed:
+            if smoothed(curve):
                 faint = pg.mkColor(colour)
                 faint.setAlpha(24)
                 self.raw[key].setPen(pg.mkPen(faint, width=1))
                 self.smooth[key].setPen(pg.mkPen(colour, width=2 * scale))
-            elif key == "eval_return":
+            elif key == EVAL:
                 self.raw[key].setPen(pg.mkPen(colour, width=2.5 * scale))
                 self.raw[key].setSymbol("o")
                 self.raw[key].setSymbolSize(7 * scale)
@@ -299,8 +312,5 @@ class PlotsPanel(QWidget):
                 self.raw[key].setSymbolPen(None)
             else:
                 self.raw[key].setPen(pg.mkPen(colour, width=2.5 * scale))
-        plot = self.plots["eval_return"]
         if self.solved_line is not None:
-            value = self.solved_line.value()
-            self.set_solved_return(value)
-        del plot
+            self.set_solved_return(self.solved_line.value())

@@ -34,10 +34,12 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, what: str = 
 
 def wait_idle(window: Any, timeout: float = 20.0) -> None:
     """Until the worker has drained its command queue and is not playing."""
+    from app.worker import Phase
+
     worker = window.controller.worker
 
     def idle() -> bool:
-        return worker.is_idle() and worker.phase in ("paused", "error")
+        return worker.is_idle() and worker.phase in (Phase.PAUSED, Phase.ERROR)
 
     wait_until(idle, timeout, "the worker to go idle")
     spin(0.05)  # let the last queued frame reach the GUI
@@ -52,7 +54,7 @@ def make_window(tmp_path: Any, config: Any = None, trainer_factory: Any = None,
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
     window = MainWindow(config or make_config("two_step"), trainer_factory=trainer_factory,
                         settings=settings, **kwargs)
-    window.confirm_quit = False
+    window.session.confirm = False
     window.resize(1400, 900)
     window.show()
     window.start_engine()
@@ -62,7 +64,7 @@ def make_window(tmp_path: Any, config: Any = None, trainer_factory: Any = None,
 
 
 def close_window(window: Any) -> None:
-    window.confirm_quit = False
+    window.session.confirm = False
     window.close()
     window.deleteLater()
     spin(0.05)

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from studio_helpers import spin, wait_idle, wait_until
 
+from app.worker import Phase
+
 # action object name -> the shortcuts the README promises
 SHORTCUTS = {
     "play": ["Space"], "step_env": ["N", "Right"], "step_episode": ["E"], "step_update": ["U"],
@@ -107,7 +109,7 @@ def test_step_update_while_running_pauses_first_then_updates_once(paused):
     paused.controller.worker.frame_ready.connect(lambda f: frames.append((f.updates, f.running)),
                                                  Qt.DirectConnection)
     paused.play()
-    wait_until(lambda: paused.phase == "running", 10, "running")
+    wait_until(lambda: paused.phase is Phase.RUNNING, 10, "running")
     spin(0.3)
     try:
         press(paused, Qt.Key_U)
@@ -118,7 +120,7 @@ def test_step_update_while_running_pauses_first_then_updates_once(paused):
         paused.controller.worker.frame_ready.disconnect()
         paused.controller.worker.frame_ready.connect(original)
     assert not paused.controller.worker.is_playing()
-    assert paused.phase == "paused"
+    assert paused.phase is Phase.PAUSED
     # the last two frames: the one forced when the loop stopped, and the one after the update
     assert frames[-1][0] == final, frames
     assert frames[-1][0] - frames[-2][0] == 1, frames
@@ -130,7 +132,7 @@ def test_space_plays_and_pauses(paused):
     t = trainer(paused)
     before = t.env_steps
     press(paused, Qt.Key_Space)
-    wait_until(lambda: paused.phase == "running", 10, "running")
+    wait_until(lambda: paused.phase is Phase.RUNNING, 10, "running")
     assert action(paused, "play").isChecked()
     assert action(paused, "play").text() == "Pause"
     wait_until(lambda: t.env_steps > before + 200, 20, "training progress")
@@ -146,12 +148,12 @@ def test_pause_stops_the_worker_quickly(paused):
     latencies = []
     for _ in range(5):
         paused.play()
-        wait_until(lambda: paused.phase == "running", 10, "running")
+        wait_until(lambda: paused.phase is Phase.RUNNING, 10, "running")
         spin(0.15)
-        paused.pause_latencies.clear()
+        paused.controller.pause_latencies.clear()
         paused.pause()
-        wait_until(lambda: paused.pause_latencies, 5, "the worker to stop")
-        latencies.append(paused.pause_latencies[0])
+        wait_until(lambda: paused.controller.pause_latencies, 5, "the worker to stop")
+        latencies.append(paused.controller.pause_latencies[0])
         wait_idle(paused)
     # Target 50 ms (reported by app.bench); the bound here leaves room for a loaded CI box.
     assert np.median(latencies) < 0.2, latencies
@@ -176,22 +178,22 @@ def test_evaluate_key_shows_a_greedy_episode(paused):
 
 
 def test_speed_keys_move_the_slider_and_reach_the_worker(paused):
-    from app.window import SPEEDS
+    from app.pacing import SPEEDS
 
     paused.set_speed_index(len(SPEEDS) - 1)
     press(paused, Qt.Key_Minus)
     assert paused.speed() == SPEEDS[-2]
     press(paused, Qt.Key_Minus)
-    assert paused.speed_label.text() == f"{SPEEDS[-3]:g} steps/s"
+    assert paused.speed_control.label.text() == f"{SPEEDS[-3]:g} steps/s"
     wait_until(lambda: paused.controller.worker.steps_per_s == SPEEDS[-3], 5, "speed")
     press(paused, Qt.Key_Plus)
     press(paused, Qt.Key_Plus)
-    assert paused.speed() is None and paused.speed_label.text() == "Full speed"
+    assert paused.speed() is None and paused.speed_control.label.text() == "Full speed"
     wait_until(lambda: paused.controller.worker.steps_per_s is None, 5, "full speed")
 
 
 def test_slow_motion_draws_every_step(paused):
-    from app.window import SPEEDS
+    from app.pacing import SPEEDS
 
     t = trainer(paused)
     paused.set_speed_index(SPEEDS.index(30))
@@ -274,13 +276,13 @@ def test_clicking_an_agent_selects_it(paused):
 
 
 def test_space_interrupts_a_slow_motion_episode(paused):
-    from app.window import SPEEDS
+    from app.pacing import SPEEDS
 
     t = trainer(paused)
     paused.set_speed_index(SPEEDS.index(2))  # 2 steps/s: a pursuit episode would take ages
     try:
         press(paused, Qt.Key_E)
-        wait_until(lambda: paused.phase == "stepping", 10, "the slow episode to start")
+        wait_until(lambda: paused.phase is Phase.STEPPING, 10, "the slow episode to start")
         press(paused, Qt.Key_Space)
         wait_idle(paused, timeout=2)  # interrupted within the current step, not after it
         steps = t.env_steps

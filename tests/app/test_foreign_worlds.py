@@ -22,7 +22,7 @@ def trainer(window):
 
 def wait_new_run(window, old):
     wait_until(lambda: trainer(window) is not old and window.info is not None
-               and window.last_frame is not None and window._engine_ready, 90, "the new run")
+               and window.last_frame is not None and window.controller.engine_ready, 90, "the new run")
     wait_idle(window)
 
 
@@ -67,7 +67,7 @@ def test_opens_a_pz_world_with_env_values_and_draws_the_vector_view(paused):
     assert decision is not None
     np.testing.assert_array_equal(paused.view.actions, decision.actions)
     # the scenario box shows this world as an item of its own, the header a short name
-    combo = paused.scenario_combo
+    combo = paused.picker.scenario_combo
     assert combo.currentData() == FAKE and combo.currentText() == FAKE
     assert "fake_parallel_env:make_env" in paused.view_info.text()
     assert FAKE in paused.windowTitle()
@@ -116,13 +116,13 @@ def test_reset_keeps_the_world_and_its_env_values(paused):
     t = trainer(paused)
     assert t.config.scenario == FAKE and t.env_steps == 0
     assert t.config.scenario_kwargs == {"episode_limit": 12, "kwargs": {"leave_at": 3}}
-    assert paused.scenario_combo.currentData() == FAKE
+    assert paused.picker.scenario_combo.currentData() == FAKE
     assert paused.view.frame["scenario"] == FAKE and paused.view.drawn_kind == "vectors"
 
 
 def test_algorithm_box_changes_only_the_algorithm(paused):
     old = trainer(paused)
-    combo = paused.algo_combo
+    combo = paused.picker.algo_combo
     combo.setCurrentIndex(combo.findData("vdn"))
     combo.activated.emit(combo.currentIndex())
     wait_new_run(paused, old)
@@ -136,7 +136,7 @@ def test_algorithm_box_changes_only_the_algorithm(paused):
 
 
 def test_scenario_box_switches_away_and_back_to_the_same_world(paused):
-    combo = paused.scenario_combo
+    combo = paused.picker.scenario_combo
     old = trainer(paused)
     combo.setCurrentIndex(combo.findData("two_step"))
     combo.activated.emit(combo.currentIndex())
@@ -162,16 +162,16 @@ def test_a_saved_foreign_run_reopens_and_reset_keeps_it(paused, qapp, tmp_path):
         paused.step_episode()
         wait_idle(paused)
     paused.controller.save(path)
-    wait_until(lambda: paused.current_path == path, 30, "the save")
+    wait_until(lambda: paused.session.path == path, 30, "the save")
     wait_idle(paused)
     # a window that started on another world opens the file
     other = make_window(tmp_path / "other")
     try:
         old = trainer(other)
-        other.open_path(path)
+        other.session.open_path(path)
         wait_new_run(other, old)
         assert trainer(other).config.scenario == FAKE
-        assert other.scenario_combo.currentData() == FAKE
+        assert other.picker.scenario_combo.currentData() == FAKE
         assert other.view.drawn_kind == "vectors"
         loaded = trainer(other)
         QTest.keyClick(other, Qt.Key_R)

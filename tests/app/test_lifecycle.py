@@ -13,15 +13,17 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 from studio_helpers import close_window, make_window, spin, wait_idle, wait_until
 
+from app.worker import Phase
 from qmix.config import make_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_app_modules_do_not_import_tensorflow():
-    code = ("import sys; import app.main, app.window, app.worker, app.inspector, app.plots, "
-            "app.env_view, app.checkpoint_io, app.bench; "
-            "print('tensorflow' in sys.modules)")
+    # every module of the app (app.window, app.worker, app.inspector, app.plots, ...)
+    code = ("import importlib, pkgutil, sys, app; "
+            "[importlib.import_module(m.name) for m in pkgutil.walk_packages(app.__path__, "
+            "'app.')]; print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=ROOT))
     assert out.returncode == 0, out.stderr
@@ -41,7 +43,7 @@ def test_window_shows_the_scenario_before_the_engine_exists(qapp, tmp_path):
         assert window.view.paint_count >= 1
         assert "Starting TensorFlow" in window.inspector.decision_label.text()
         window.play()  # pressed before the engine is ready: plays as soon as it is
-        assert window.act_play.isChecked()
+        assert window.acts["play"].isChecked()
     finally:
         close_window(window)  # never started: closes at once
 
@@ -57,7 +59,7 @@ def test_closing_stops_a_training_worker_within_a_second(qapp, tmp_path):
     started = time.perf_counter()
     QTest.keyClick(window, Qt.Key_Q, Qt.ControlModifier)  # Quit
     elapsed = time.perf_counter() - started
-    assert elapsed < 1.0 and window.shutdown_seconds < 1.0
+    assert elapsed < 1.0 and window.controller.shutdown_seconds < 1.0
     assert thread.isFinished() and not window.isVisible()
     window.deleteLater()
     spin(0.05)
@@ -90,10 +92,10 @@ def failing_factory(*, nan: bool = False, after: int = 3):
 def check_error_pauses_and_app_stays_usable(window, expected: str) -> None:
     window.play()
     wait_until(lambda: window.banner.isVisible(), 60, "the error banner")
-    assert expected in window.banner_label.text()
-    assert window.phase == "error"
+    assert expected in window.banner.label.text()
+    assert window.phase is Phase.ERROR
     assert not window.controller.worker.is_playing()
-    assert not window.act_play.isChecked()
+    assert not window.acts["play"].isChecked()
     wait_idle(window)
     t = window.controller.worker.trainer
     steps = t.env_steps
@@ -123,10 +125,10 @@ def test_a_nan_loss_pauses_and_says_training_diverged(qapp, tmp_path):
 
 def test_quitting_with_unsaved_progress_asks_first(qapp, tmp_path, monkeypatch):
     window = make_window(tmp_path)
-    window.confirm_quit = True
+    window.session.confirm = True
     window.step_episode()
     wait_idle(window)
-    assert window.is_dirty()
+    assert window.session.is_dirty()
     answers = [QMessageBox.Cancel, QMessageBox.Discard]
     asked = []
 

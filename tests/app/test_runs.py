@@ -44,7 +44,7 @@ def test_invalid_settings_are_refused_with_a_message(paused):
     paused.settings_panel.editors["batch_size"].setValue(1024)  # two_step's buffer holds 512
     paused.reset_run()
     assert paused.banner.isVisible()
-    assert "buffer_size" in paused.banner_label.text()
+    assert "buffer_size" in paused.banner.label.text()
     spin(0.2)
     assert trainer(paused) is old
     paused.settings_panel.editors["batch_size"].setValue(32)
@@ -53,7 +53,7 @@ def test_invalid_settings_are_refused_with_a_message(paused):
 
 def test_algorithm_combo_starts_a_vdn_run(paused):
     old = trainer(paused)
-    combo = paused.algo_combo
+    combo = paused.picker.algo_combo
     combo.setCurrentIndex(combo.findData("vdn"))
     combo.activated.emit(combo.currentIndex())
     wait_new_run(paused, old)
@@ -73,7 +73,7 @@ def test_algorithm_combo_starts_a_vdn_run(paused):
 
 def test_scenario_combo_switches_the_scenario(paused):
     old = trainer(paused)
-    combo = paused.scenario_combo
+    combo = paused.picker.scenario_combo
     other = next(name for name in (combo.itemText(i) for i in range(combo.count()))
                  if name != "two_step")
     combo.setCurrentIndex(combo.findText(other))
@@ -91,7 +91,7 @@ def test_scenario_combo_switches_the_scenario(paused):
 
 def test_save_then_open_restores_the_run(paused, tmp_path, monkeypatch):
     path = str(tmp_path / "run.h5")
-    monkeypatch.setattr(paused, "ask_save_path", lambda: path)
+    monkeypatch.setattr(paused.session, "ask_save_path", lambda: path)
     for _ in range(5):
         paused.step_episode()
         wait_idle(paused)
@@ -99,23 +99,23 @@ def test_save_then_open_restores_the_run(paused, tmp_path, monkeypatch):
     wait_idle(paused)
     saved = (trainer(paused).env_steps, trainer(paused).updates)
     QTest.keyClick(paused, Qt.Key_S, Qt.ControlModifier)  # no file yet: asks (Save As)
-    wait_until(lambda: os.path.exists(path) and paused.current_path == path, 30, "the save")
+    wait_until(lambda: os.path.exists(path) and paused.session.path == path, 30, "the save")
     wait_idle(paused)
-    assert not paused.is_dirty()
+    assert not paused.session.is_dirty()
     assert "run.h5" in paused.windowTitle()
-    assert os.path.abspath(path) in paused.recent_files()
-    assert any(a.text() == "run.h5" for a in paused.recent_menu.actions())
+    assert os.path.abspath(path) in paused.session.recent_files()
+    assert any(a.text() == "run.h5" for a in paused.session.recent_menu.actions())
     paused.step_episode()
     wait_idle(paused)
-    assert paused.is_dirty() and paused.windowTitle().endswith("*")
+    assert paused.session.is_dirty() and paused.windowTitle().endswith("*")
     old = trainer(paused)
-    paused.open_path(path)
+    paused.session.open_path(path)
     wait_new_run(paused, old)
     t = trainer(paused)
     assert (t.env_steps, t.updates) == saved
     assert paused.last_frame.env_steps == saved[0]
     assert paused.plots.series["loss"].n == len(t.history["loss"]) > 0
-    assert not paused.is_dirty()
+    assert not paused.session.is_dirty()
 
 
 def test_opening_a_bad_file_shows_a_message_and_keeps_the_run(paused, tmp_path):
@@ -123,10 +123,10 @@ def test_opening_a_bad_file_shows_a_message_and_keeps_the_run(paused, tmp_path):
     bad.write_bytes(b"this is not an HDF5 file" * 10)
     old = trainer(paused)
     steps = old.env_steps
-    paused.open_path(str(bad))
+    paused.session.open_path(str(bad))
     wait_until(lambda: paused.banner.isVisible(), 30, "the error banner")
-    assert "garbage.h5" in paused.banner_label.text()
-    assert "\n" not in paused.banner_label.text().strip()
+    assert "garbage.h5" in paused.banner.label.text()
+    assert "\n" not in paused.banner.label.text().strip()
     wait_idle(paused)
     assert trainer(paused) is old and old.env_steps == steps
     paused.step_env()  # still usable
@@ -136,20 +136,20 @@ def test_opening_a_bad_file_shows_a_message_and_keeps_the_run(paused, tmp_path):
 
 def test_save_as_and_open_shortcuts_ask_for_a_file(paused, tmp_path, monkeypatch):
     first, second = str(tmp_path / "a.h5"), str(tmp_path / "b.h5")
-    monkeypatch.setattr(paused, "ask_save_path", lambda: first)
+    monkeypatch.setattr(paused.session, "ask_save_path", lambda: first)
     QTest.keyClick(paused, Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
-    wait_until(lambda: paused.current_path == first, 30, "Save As")
-    monkeypatch.setattr(paused, "ask_save_path", lambda: second)
+    wait_until(lambda: paused.session.path == first, 30, "Save As")
+    monkeypatch.setattr(paused.session, "ask_save_path", lambda: second)
     QTest.keyClick(paused, Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
-    wait_until(lambda: paused.current_path == second, 30, "the second Save As")
+    wait_until(lambda: paused.session.path == second, 30, "the second Save As")
     assert os.path.exists(first) and os.path.exists(second)
-    assert paused.recent_files()[:2] == [os.path.abspath(second), os.path.abspath(first)]
+    assert paused.session.recent_files()[:2] == [os.path.abspath(second), os.path.abspath(first)]
     old = trainer(paused)
-    monkeypatch.setattr(paused, "ask_open_path", lambda: first)
+    monkeypatch.setattr(paused.session, "ask_open_path", lambda: first)
     QTest.keyClick(paused, Qt.Key_O, Qt.ControlModifier)
     wait_new_run(paused, old)
-    assert paused.current_path == first
+    assert paused.session.path == first
     asked = []
-    monkeypatch.setattr(paused, "ask_open_path", lambda: asked.append(1))  # cancelled dialog
+    monkeypatch.setattr(paused.session, "ask_open_path", lambda: asked.append(1))  # cancelled dialog
     QTest.keyClick(paused, Qt.Key_O, Qt.ControlModifier)
     assert asked == [1] and trainer(paused) is not old

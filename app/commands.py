@@ -1,0 +1,133 @@
+"""What the GUI and the worker say to each other: `Command`s in, `Frame`s out.
+
+In: a queue of `Command`s plus `threading.Event` flags (`CommandChannel`). Why not Qt's queued
+slot calls: while the worker's loop runs, queued slot calls *on the worker* never execute
+(docs/facts.md). So the GUI queues commands and sets flags that the loop checks between env
+steps; clearing `playing` and setting `interrupt` directly (not only queueing a command) is
+what makes Pause stop training within one env step.
+
+Out: `Frame`s and `EngineReady`, plain copies the worker emits through Qt signals to
+GUI-thread slots. Plain Python: no Qt, no TensorFlow (tests/app/test_commands.py).
+"""
+
+from __future__ import annotations
+
+import enum
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine import Points
+from qmix.config import Config
+from qmix.types import Snapshot
+
+
+class Command(enum.Enum):
+    PLAY = "play"
+    PAUSE = "pause"
+    QUIT = "quit"
+    SPEED = "speed"  # arg: env steps per second, None = full speed
+    RESET = "reset"  # arg: the new run's Config (None: the current one)
+    LOAD = "load"  # arg: path
+    SAVE = "save"  # arg: (path, include_buffer)
+    STEP_ENV = "step_env"
+    STEP_EPISODE = "step_episode"
+    STEP_UPDATE = "step_update"
+    EVALUATE = "evaluate"
+
+
+NEEDS_A_RUN = frozenset({Command.STEP_ENV, Command.STEP_EPISODE, Command.STEP_UPDATE,
+                         Command.EVALUATE, Command.SAVE})
+"""Commands that act on the run, refused (with a notice) while the engine is starting."""
+
+
+class CommandChannel:
+    """The GUI -> worker channel. Every method may be called from any thread."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[tuple[Command, Any]] = queue.Queue()
+        self.playing = threading.Event()  # the loop trains while this is set
+        self.interrupt = threading.Event()  # wakes sleeps, abandons watched episodes
+        self.quitting = threading.Event()
+        self.gui_ready = threading.Event()  # the GUI drew the last frame
+        self.gui_ready.set()
+        self._lock = threading.Lock()
+        self.sent = 0
+        self.done = 0
+
+    # ---- GUI side ------------------------------------------------------------------------
+    def send(self, command: Command, arg: Any = None) -> None:
+        with self._lock:
+            self.sent += 1
+        self._queue.put((command, arg))
+
+    def play(self) -> None:
+        self.interrupt.clear()
+        self.playing.set()
+        self.send(Command.PLAY)
+
+    def pause(self) -> None:
+        self.playing.clear()
+        self.interrupt.set()
+        self.send(Command.PAUSE)
+
+    def quit(self) -> None:
+        self.playing.clear()
+        self.interrupt.set()
+        self.quitting.set()
+        self.send(Command.QUIT)
+
+    def is_idle(self) -> bool:
+        """Every command sent so far has been carried out and the loop is not playing."""
+        with self._lock:
+            done = self.done == self.sent
+        return done and not self.playing.is_set()
+
+    # ---- worker side ---------------------------------------------------------------------
+    def next(self, timeout: float) -> tuple[Command, Any] | None:
+        """The next command, waiting up to `timeout` s (0: don't wait); None if none came."""
+        try:
+            return self._queue.get(timeout=timeout) if timeout > 0 else \
+                self._queue.get_nowait()
+        except queue.Empty:
+            return None
+
+    def finished(self) -> None:
+        """The command taken last has been carried out (or dropped)."""
+        with self._lock:
+            self.done += 1
+
+    def empty(self) -> bool:
+        return self._queue.empty()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, but wake up at once for pause/quit."""
+        self.interrupt.wait(timeout=max(0.0, seconds))
+
+
+@dataclass
+class Frame:
+    """One hand-over from worker to GUI: a snapshot plus the curve points added since the
+    previous frame (so long runs never resend their whole history)."""
+
+    snapshot: Snapshot | None
+    points: Points
+    curves_reset: bool  # a new run: clear the plots before adding `points`
+    env_steps: int
+    episodes: int
+    updates: int
+    running: bool
+    inspected: bool = True  # False: a full-speed frame without the compiled inspection
+    emitted_at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class EngineReady:
+    """A run is ready (a new one, or one opened from `loaded_from`)."""
+
+    config: Config
+    info: Any
+    loaded_from: str | None
+    counters: tuple[int, int]  # env steps, updates
