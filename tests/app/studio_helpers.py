@@ -45,6 +45,30 @@ def wait_idle(window: Any, timeout: float = 20.0) -> None:
     spin(0.05)  # let the last queued frame reach the GUI
 
 
+def trainer(window: Any) -> Any:
+    """The window's Trainer (the worker is idle whenever a test reads it)."""
+    return window.controller.worker.trainer
+
+
+def wait_new_run(window: Any, old: Any) -> None:
+    """Until a run other than `old` is up, drawn and idle."""
+    wait_until(lambda: trainer(window) is not old and window.info is not None
+               and window.last_frame is not None and window.controller.engine_ready, 90,
+               "the new run")
+    wait_idle(window)
+
+
+def bare_window(tmp_path: Any, config: Any = None, **kwargs: Any) -> Any:
+    """A MainWindow whose engine is never started (no TensorFlow): layout, actions, files."""
+    from app.window import MainWindow
+    from qmix.config import make_config
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    window = MainWindow(config or make_config("two_step"), settings=settings, **kwargs)
+    window.session.confirm = False
+    return window
+
+
 def make_window(tmp_path: Any, config: Any = None, trainer_factory: Any = None,
                 **kwargs: Any) -> Any:
     """A shown MainWindow whose engine is up (more MainWindow arguments in `kwargs`)."""

@@ -11,19 +11,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from studio_helpers import close_window, make_window, spin, wait_idle, wait_until
+from studio_helpers import (close_window, make_window, spin, trainer, wait_idle,
+                            wait_new_run, wait_until)
 
 FAKE = "pz:tests.envs.fake_parallel_env:make_env"
-
-
-def trainer(window):
-    return window.controller.worker.trainer
-
-
-def wait_new_run(window, old):
-    wait_until(lambda: trainer(window) is not old and window.info is not None
-               and window.last_frame is not None and window.controller.engine_ready, 90, "the new run")
-    wait_idle(window)
 
 
 @pytest.fixture(scope="module")

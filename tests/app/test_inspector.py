@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from studio_helpers import wait_idle
+from studio_helpers import trainer, wait_idle
 
 from app.inspector import fmt
-
-
-def trainer(window):
-    return window.controller.worker.trainer
 
 
 def step_to_a_decision(window):

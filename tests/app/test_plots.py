@@ -35,3 +35,22 @@ def test_plots_take_no_threshold_and_non_finite_points(qtbot):
     assert panel.solved_line is not None and panel.solved_line.value() == 8.0
     panel.set_solved_return(None)
     assert panel.solved_line is None
+
+
+def test_one_plot_per_curve_of_CURVES_titled_as_it_says(qtbot):
+    from app.plots import COMPACT, PlotsPanel
+    from qmix.types import CURVES
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    assert list(panel.plots) == [c.name for c in CURVES] == list(panel.series)
+    for curve in CURVES:
+        assert curve.title in panel.plots[curve.name].titleLabel.text, curve.name
+    noisy = {c.name for c in CURVES if c.hook in ("on_episode_end", "on_update")}
+    assert set(panel.smooth) == noisy
+    panel.extend({c.name: [(10, 0.5), (20, 0.75)] for c in CURVES})
+    assert panel.redraw() and all(s.n == 2 for s in panel.series.values())
+    panel.set_compact(True)
+    assert {k for k, plot in panel.plots.items() if plot.isVisible()} == set(COMPACT)
+    panel.set_compact(False)
+    assert all(plot.isVisible() for plot in panel.plots.values())

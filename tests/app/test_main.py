@@ -1,5 +1,7 @@
-"""`main.py [--scenario NAME] [--env NAME=VALUE ...]`: every scenario the CLI trains opens, a
-bad one is one line on stderr and exit status 2, and the report file is strict JSON.
+"""`main.py [--scenario NAME] [--env NAME=VALUE ...]` (app/main.py): every scenario the CLI
+trains opens, a bad one is one line on stderr and exit status 2, and the report file is strict
+JSON; nothing in app/ imports TensorFlow (the window is up before it); presentation mode and
+the light theme from the command line.
 
 No module-scoped window here: `run_app` runs Qt's event loop until its window is the last
 one closed."""
@@ -10,8 +12,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
+from PySide6.QtCore import QSettings
 
 FAKE = "pz:tests.envs.fake_parallel_env:make_env"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -48,8 +52,6 @@ def test_main_py_refuses_a_bad_scenario_in_one_line():
 
 
 def test_run_app_opens_a_pz_world_and_reports_strict_json(qapp, monkeypatch, tmp_path):
-    from PySide6.QtCore import QSettings
-
     from app.main import run_app
 
     report = tmp_path / "report.json"
@@ -68,3 +70,36 @@ def test_run_app_opens_a_pz_world_and_reports_strict_json(qapp, monkeypatch, tmp
     data = json.loads(report.read_text(), parse_constant=refuse)
     assert data["scenario"] == FAKE and data["drawing"] == "vectors"
     assert data["exit_code"] == 0 and data["paints"] > 0
+
+
+def test_app_modules_do_not_import_tensorflow():
+    # every module of the app (app.window, app.worker, app.inspector, app.plots, ...)
+    code = ("import importlib, pkgutil, sys, app; "
+            "[importlib.import_module(m.name) for m in pkgutil.walk_packages(app.__path__, "
+            "'app.')]; print('tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_run_app_rejects_an_unknown_scenario(qapp, capsys):
+    from app.main import run_app
+
+    assert run_app(["--scenario", "no_such_world"]) == 2
+    assert "no_such_world" in capsys.readouterr().err
+
+
+def test_run_app_opens_in_presentation_mode_and_quits_cleanly(qapp, monkeypatch, tmp_path):
+    from app.main import run_app
+
+    monkeypatch.setenv("QMIX_STUDIO_QUIT_AFTER", "1.0")
+    # keep the app's recent-files/autosave settings out of the real user config
+    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path))
+    started = time.perf_counter()
+    try:
+        assert run_app(["--scenario", "two_step", "--theme", "light", "--presentation"]) == 0
+    finally:
+        QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope,
+                          os.environ.get("XDG_CONFIG_HOME", os.path.expanduser("~/.config")))
+    assert time.perf_counter() - started < 60

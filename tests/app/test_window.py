@@ -1,27 +1,19 @@
-"""Every control does its thing, by toolbar action and by keyboard shortcut, on the real
-Trainer (two_step: updates take milliseconds)."""
+"""The window: every control does its thing, by toolbar action and by keyboard shortcut, on
+the real Trainer (two_step: updates take milliseconds); the scenario is on screen before the
+engine exists. (What each control is - text, keys, tooltip, menu: test_actions.py.)"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from studio_helpers import spin, wait_idle, wait_until
+from studio_helpers import close_window, spin, trainer, wait_idle, wait_until
 
 from app.worker import Phase
-
-# action object name -> the shortcuts the README promises
-SHORTCUTS = {
-    "play": ["Space"], "step_env": ["N", "Right"], "step_episode": ["E"], "step_update": ["U"],
-    "evaluate": ["V"], "reset": ["R"], "faster": ["+"], "slower": ["-"], "save": ["Ctrl+S"],
-    "save_as": ["Ctrl+Shift+S"], "open": ["Ctrl+O"], "presentation": ["F11"],
-    "theme": ["Ctrl+T"], "settings": ["F2"], "shortcuts": ["F1"], "quit": ["Ctrl+Q"],
-}
-
+from qmix.config import make_config
 
 def action(window, name):
     for act in window.actions():
@@ -32,19 +24,6 @@ def action(window, name):
 
 def press(window, key, modifier=Qt.NoModifier):
     QTest.keyClick(window, key, modifier)
-
-
-def trainer(window):
-    return window.controller.worker.trainer
-
-
-def test_every_control_has_a_tooltip_and_its_shortcut(paused):
-    for name, keys in SHORTCUTS.items():
-        act = action(paused, name)
-        assert act.toolTip(), name
-        bound = [s.toString() for s in act.shortcuts()]
-        for key in keys:
-            assert QKeySequence(key).toString() in bound, (name, key, bound)
 
 
 def test_window_title_names_scenario_and_algorithm(paused):
@@ -291,3 +270,21 @@ def test_space_interrupts_a_slow_motion_episode(paused):
         assert not paused.controller.worker.is_playing()
     finally:
         paused.set_speed_index(len(SPEEDS) - 1)
+
+
+def test_window_shows_the_scenario_before_the_engine_exists(qapp, tmp_path):
+    from app.window import MainWindow
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    window = MainWindow(make_config("two_step"), settings=settings)
+    window.show()
+    spin(0.1)
+    try:
+        assert window.view.frame is not None and window.view.frame["scenario"] == "two_step"
+        assert window.view.overlay_text == "Starting TensorFlow…"
+        assert window.view.paint_count >= 1
+        assert "Starting TensorFlow" in window.inspector.decision_label.text()
+        window.play()  # pressed before the engine is ready: plays as soon as it is
+        assert window.acts["play"].isChecked()
+    finally:
+        close_window(window)  # never started: closes at once
