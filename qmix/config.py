@@ -78,8 +78,12 @@ class Config:
     """updates between hard target copies"""
     tau: float = 0.005
     """Polyak factor for soft target updates"""
+    scale_rewards: bool = True
+    """divide rewards by their running root mean square before learning (worlds pay at any
+    scale; no shift, so the task is unchanged); the values shown are scaled back"""
     standardise_rewards: bool = False
-    """scale rewards by a running standard deviation (EPyMARL option)"""
+    """subtract the running mean reward as well (EPyMARL's option; this changes the task: every
+    step then costs the mean reward)"""
     normalize_inputs: bool = True
     """normalise observations and state per feature by running mean and variance before the
     agents and the mixer see them (worlds arrive at any scale)"""
@@ -249,7 +253,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "pymarl": dict(
         optimizer="rmsprop", lr=5e-4, optim_eps=1e-5, batch_size=32, buffer_size=5000,
         n_envs=1, env_steps_per_update=0, updates_per_rollout=1, learning_starts=32,
-        target_update="hard", normalize_inputs=False,
+        target_update="hard", normalize_inputs=False, scale_rewards=False,
         # PyMARL copies targets every 200 *episodes*; with one env and one update per episode
         # that is every 200 updates.
         target_update_interval=200, eps_start=1.0, eps_finish=0.05, eps_anneal_steps=50_000,
@@ -260,7 +264,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "epymarl": dict(
         optimizer="adam", lr=5e-4, batch_size=32, buffer_size=5000, n_envs=1,
         env_steps_per_update=0, updates_per_rollout=1, learning_starts=32, target_update="hard",
-        normalize_inputs=False,
+        normalize_inputs=False, scale_rewards=False,
         target_update_interval=200, eps_start=1.0, eps_finish=0.05, eps_anneal_steps=50_000,
         gamma=0.99, grad_clip=10.0, double_q=True, td_lambda=0.0, hidden_dim=64,
         mixing_embed_dim=32, hypernet_embed=64, agent="rnn", standardise_rewards=False,
@@ -268,7 +272,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "pymarl2": dict(
         optimizer="adam", lr=1e-3, batch_size=128, buffer_size=5000, n_envs=8,
         env_steps_per_update=0, updates_per_rollout=1, learning_starts=128, target_update="hard",
-        normalize_inputs=False,
+        normalize_inputs=False, scale_rewards=False,
         target_update_interval=200, eps_start=1.0, eps_finish=0.05, eps_anneal_steps=100_000,
         gamma=0.99, grad_clip=10.0, double_q=True, td_lambda=0.6, hidden_dim=64,
         mixing_embed_dim=32, hypernet_embed=64, agent="rnn",
@@ -287,7 +291,8 @@ SCENARIO_DEFAULTS: dict[str, dict[str, Any]] = {
         total_env_steps=4_000, eval_interval=1_000, eval_episodes=8, obs_last_action=False,
         # lambda-returns follow the behaviour policy; under uniform exploration they would
         # value 2B by its random payoff (2.5), not its best (8): one-step targets, as the paper.
-        td_lambda=0.0,
+        # Raw rewards, as the paper: its Table 2 is what the app shows beside the learned one.
+        td_lambda=0.0, scale_rewards=False,
     ),
     "pursuit": dict(),
     "foraging": dict(eps_anneal_steps=100_000, total_env_steps=500_000, eval_interval=10_000),

@@ -76,10 +76,10 @@ KNOWN_STATE_KEYS = frozenset({"config", "info", "variables", "counters", "epsilo
 NORMALIZER_STATS = ("lo", "hi", "count")
 
 
-CONFIG_BEFORE = {"normalize_inputs": False, "env_steps_per_update": 0}
+CONFIG_BEFORE = {"normalize_inputs": False, "env_steps_per_update": 0, "scale_rewards": False}
 """Config fields newer than some files, with the value that reproduces how those runs were
-trained: files from before input normalisation and the per-env-step update schedule ran on
-raw inputs with `updates_per_rollout`."""
+trained: files from before input normalisation, reward scaling and the per-env-step update
+schedule ran on raw inputs and rewards with `updates_per_rollout`."""
 
 
 INFO_KEYS = ("name", "n_agents", "n_actions", "obs_dim", "state_dim", "episode_limit",

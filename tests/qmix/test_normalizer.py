@@ -80,7 +80,9 @@ def test_the_trainer_learns_the_range_of_what_its_agents_saw():
     direct = trainer.learner.inspect(trainer.obs_norm(raw), trainer.state_norm(
         snap.decision.state), snap.decision.avail_actions, ro.hidden[0], ro.last_actions[0],
         snap.decision.actions)
-    np.testing.assert_allclose(snap.inspection.agent_qs, direct.agent_qs)
+    # shown in the world's reward units (scale_rewards), the same numbers otherwise
+    np.testing.assert_allclose(snap.inspection.agent_qs,
+                               direct.agent_qs * trainer.reward_scale, rtol=1e-6)
     # the actor's Q for the decision (NumPy) equals the inspection's (TensorFlow)
     np.testing.assert_allclose(snap.decision.agent_qs, snap.inspection.agent_qs, atol=1e-5)
 
@@ -132,3 +134,50 @@ def test_a_checkpoint_without_statistics_does_not_load_into_a_normalising_run(tm
     with pytest.raises(checkpoint.CheckpointError, match="normalizer/obs"):
         checkpoint.check_compatible(live, state, "raw.h5")
     np.testing.assert_array_equal(live.obs_norm.state_dict()["lo"], before["lo"])
+
+
+# ---- rewards: scaled by their running root mean square, shown in the world's units ----------
+def test_a_constant_reward_keeps_its_scale():
+    trainer = _trainer()  # CorridorEnv pays every agent 1 per step
+    trainer.run_episode()
+    assert trainer.reward_scale == pytest.approx(1.0, rel=1e-3)
+
+
+def test_sparse_rewards_are_scaled_by_their_rms_but_never_beyond_ten():
+    trainer = _trainer()
+    rewards = np.zeros(10_000)
+    rewards[0] = 0.5  # one reward after many zeros: the bare RMS would make it worth 100
+    trainer._update_reward_stats(rewards)
+    assert trainer.reward_scale == pytest.approx(0.05)  # |r|max / 10
+    trainer._update_reward_stats(np.tile([0.5, 0.0, 0.0, 0.0], 5_000))  # now 1 in 4 pays
+    rms = np.sqrt(np.mean(np.concatenate([rewards, np.tile([0.5, 0, 0, 0], 5_000)]) ** 2))
+    assert trainer.reward_scale == pytest.approx(rms, rel=1e-3)
+
+
+def test_the_learner_sees_scaled_rewards_and_the_inspector_the_worlds_units():
+    trainer = _trainer()
+    trainer._update_reward_stats(np.array([4.0, 0.0, 0.0, 0.0]))  # rms 2
+    sigma = trainer.reward_scale
+    assert sigma == pytest.approx(2.0, rel=1e-3)
+    trainer.run_episode()
+    sigma = trainer.reward_scale
+    episode = trainer.buffer.sample(1, np.random.default_rng(0))
+    learned = trainer.prepare_batch(episode)["reward"]  # padding after the episode is cut
+    np.testing.assert_allclose(learned, episode["reward"][:, : learned.shape[1]] / sigma,
+                               rtol=1e-6)
+    trainer.env_step()
+    snap = trainer.snapshot()
+    ro = trainer._rollout
+    raw = trainer.learner.inspect(trainer.obs_norm(snap.decision.obs),
+                                  trainer.state_norm(snap.decision.state),
+                                  snap.decision.avail_actions, ro.hidden[0],
+                                  ro.last_actions[0], snap.decision.actions)
+    assert snap.inspection.q_tot_chosen == pytest.approx(raw.q_tot_chosen * sigma, rel=1e-5)
+    np.testing.assert_allclose(snap.inspection.credit, raw.credit, rtol=1e-6)  # unit-free
+    np.testing.assert_allclose(snap.decision.agent_qs, snap.inspection.agent_qs, atol=1e-4)
+
+
+def test_reward_scaling_can_be_turned_off():
+    trainer = _trainer(scale_rewards=False)
+    trainer._update_reward_stats(np.array([4.0, 0.0]))
+    assert trainer.reward_scale == 1.0

@@ -4,9 +4,11 @@ one agent leaving early.
 
 The world is `CorridorEnv` (tests/envs/fake_parallel_env.py), a PettingZoo ParallelEnv that
 plays by PettingZoo's rules: every step pays each agent 1; truncation empties `agents`. The
-hand computation is VDN's target, y_t = r_t + gamma (1 - terminated_t) *
-sum over agents active at t+1 of Q'_i(o_{t+1}, argmax_a Q_i(o_{t+1}, a)), with both networks
-run in NumPy over the recorded episode.
+hand computation is VDN's target with both networks run in NumPy over the recorded episode:
+B_t = sum over agents active at t+1 of Q'_i(o_{t+1}, argmax_a Q_i(o_{t+1}, a)), then
+y_t = r_t + gamma (1 - terminated_t) B_t (one-step), or with lambda the backward recursion
+y_t = r_t + gamma (1 - terminated_t) [(1 - lambda) B_t + lambda y_{t+1}] whose last step
+bootstraps with B only. Rewards are in the learner's units (divided by the reward scale).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ SCENARIO = "pz:tests.envs.fake_parallel_env:make_corridor"
 GAMMA = 0.9
 
 
-def _episode(**env) -> tuple[Trainer, dict[str, np.ndarray], int]:
+def _episode(td_lambda: float = 0.0, **env) -> tuple[Trainer, dict[str, np.ndarray], int]:
     """Train a little (so Q is not ~0 everywhere), then record one fresh episode."""
-    cfg = make_config(SCENARIO, algo="vdn", n_envs=1, batch_size=4, learning_starts=4,
+    cfg = make_config(SCENARIO, algo="vdn", td_lambda=td_lambda, n_envs=1, batch_size=4,
+                      learning_starts=4,
                       buffer_size=64, gamma=GAMMA, hidden_dim=8, async_updates=False,
                       env_steps_per_update=2, eps_anneal_steps=0, eps_finish=0.5,
                       target_update_interval=3, scenario_kwargs=env)
@@ -60,20 +63,30 @@ def _hand_targets(trainer: Trainer, raw: dict[str, np.ndarray], length: int) -> 
         q_on.append(q[0])
         q_tg.append(qt[0])
         last = actions[t][None]
-    y = np.zeros(length)
+    bootstrap = np.zeros(length)  # Q'_tot(s_{t+1}) of the online net's greedy joint action
     for t in range(length):
         avail = raw["avail_actions"][0, t + 1]
         best = np.where(avail, q_on[t + 1], -np.inf).argmax(-1)  # (N,) online picks
-        next_q = q_tg[t + 1][np.arange(n), best] * raw["active"][0, t + 1]  # target values
-        y[t] = raw["reward"][0, t] + GAMMA * (1.0 - raw["terminated"][0, t]) * next_q.sum()
+        bootstrap[t] = (q_tg[t + 1][np.arange(n), best] * raw["active"][0, t + 1]).sum()
+    lam = trainer.config.td_lambda
+    y = np.zeros(length)
+    for t in reversed(range(length)):  # lambda-return; the last step bootstraps only
+        reward = raw["reward"][0, t] / trainer.reward_scale  # in the learner's units
+        follow = lam * y[t + 1] if t + 1 < length else 0.0
+        mix = bootstrap[t] if t + 1 == length else (1 - lam) * bootstrap[t] + follow
+        y[t] = reward + GAMMA * (1.0 - raw["terminated"][0, t]) * mix
     return y
 
 
 def _learner_targets(trainer: Trainer, raw: dict[str, np.ndarray], length: int) -> np.ndarray:
     batch = trainer.prepare_batch(raw)
+    # the learner sees rewards divided by the run's reward scale (scale_rewards)
+    np.testing.assert_allclose(batch["reward"][0, :length],
+                               raw["reward"][0, :length] / trainer.reward_scale, rtol=1e-6)
     return np.asarray(trainer.learner.td_targets(batch))[0, :length, 0]
 
 
+@pytest.mark.parametrize("td_lambda", [0.0, 0.6])
 @pytest.mark.parametrize("case, env, length", [
     ("terminated", {"kwargs": {"end_at": 3, "max_cycles": 50}, "episode_limit": 10}, 3),
     ("truncated by the env", {"kwargs": {"max_cycles": 4}, "episode_limit": 10}, 4),
@@ -81,8 +94,9 @@ def _learner_targets(trainer: Trainer, raw: dict[str, np.ndarray], length: int) 
     ("one agent leaves early",
      {"kwargs": {"c_leaves_at": 2, "max_cycles": 5}, "episode_limit": 10}, 5),
 ])
-def test_td_target_at_the_end_of_an_episode_matches_a_hand_computation(case, env, length):
-    trainer, raw, got_length = _episode(**env)
+def test_td_target_at_the_end_of_an_episode_matches_a_hand_computation(case, env, length,
+                                                                      td_lambda):
+    trainer, raw, got_length = _episode(td_lambda, **env)
     assert got_length == length
     last = length - 1
     terminated = raw["terminated"][0, :length]
@@ -102,7 +116,8 @@ def test_td_target_at_the_end_of_an_episode_matches_a_hand_computation(case, env
     hand = _hand_targets(trainer, raw, length)
     np.testing.assert_allclose(_learner_targets(trainer, raw, length), hand, rtol=1e-5,
                                atol=1e-5)
+    reward = raw["reward"][0, last] / trainer.reward_scale
     if case == "terminated":
-        assert hand[last] == pytest.approx(raw["reward"][0, last])  # no bootstrap
+        assert hand[last] == pytest.approx(reward)  # no bootstrap
     else:
-        assert hand[last] != pytest.approx(raw["reward"][0, last])  # bootstraps
+        assert hand[last] != pytest.approx(reward)  # bootstraps
