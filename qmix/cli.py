@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("study", help="the learning benchmark: default settings on our worlds and "
                    "on Level-Based Foraging (python -m qmix.study --help)", add_help=False)
+    sub.add_parser("sweep", help="a multi-seed study on Ray (main.py sweep --help)",
+                   add_help=False)
+    sub.add_parser("report", help="a study's table and curves (main.py report --help)",
+                   add_help=False)
     return parser
 
 
@@ -225,6 +229,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qmix import study
 
         return study.main(argv[1:])
+    if argv[:1] == ["sweep"]:  # qmix/sweep.py, verbatim
+        from qmix import sweep
+
+        return sweep.main(argv[1:])
+    if argv[:1] == ["report"]:  # qmix/report.py, verbatim
+        from qmix import report
+
+        return report.main(argv[1:])
     args = parser.parse_args(argv)
     try:
         if args.command == "train":
