@@ -573,6 +573,7 @@ class Trainer:
                                    "note": "TensorFlow draws no random numbers in a run"}},
             "reward_stats": self.reward_stats.copy(),
             "reward_max_abs": self.reward_max_abs,
+            "reward_scale": self.reward_scale,  # derived; written for other tools to read
             "history": {k: np.asarray(v, np.float64).reshape(-1, 2)
                         for k, v in self.history.items()},
             "last_eval": self.last_eval,

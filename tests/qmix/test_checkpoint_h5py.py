@@ -41,7 +41,20 @@ def read_weights(path: Path) -> tuple[dict, dict, dict[str, np.ndarray]]:
                 weights[name] = obj[()].astype(np.float64)
 
         f["variables/online"].visititems(take)
+        for part in ("obs", "state"):
+            if f"normalizer/{part}" in f:
+                weights[f"norm/{part}/lo"] = f[f"normalizer/{part}/lo"][()]
+                weights[f"norm/{part}/hi"] = f[f"normalizer/{part}/hi"][()]
+        weights["reward_scale"] = np.array(json.loads(f["extra"].attrs["reward_scale"]))
     return config, info, weights
+
+
+def normalised(w: dict[str, np.ndarray], part: str, x: np.ndarray) -> np.ndarray:
+    if f"norm/{part}/lo" not in w:
+        return x
+    lo, hi = w[f"norm/{part}/lo"], w[f"norm/{part}/hi"]
+    out = np.where(hi > lo, (x - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0)
+    return np.clip(out, -10.0, 10.0)
 
 
 def forward(config: dict, info: dict, w: dict[str, np.ndarray], obs: np.ndarray,
@@ -59,7 +72,7 @@ def forward(config: dict, info: dict, w: dict[str, np.ndarray], obs: np.ndarray,
         wt, b = np.broadcast_to(wt, (n, *wt.shape[1:])), np.broadcast_to(b, (n, b.shape[1]))
         return np.einsum("ni,nio->no", x, wt) + b
 
-    x = [obs]
+    x = [normalised(w, "obs", obs)]
     if config["obs_agent_id"]:
         x.append(np.eye(n))
     if config["obs_last_action"]:
@@ -73,7 +86,7 @@ def forward(config: dict, info: dict, w: dict[str, np.ndarray], obs: np.ndarray,
         r, z = sig(gi[:, :h] + gh[:, :h]), sig(gi[:, h:2 * h] + gh[:, h:2 * h])
         cand = np.tanh(gi[:, 2 * h:] + r * gh[:, 2 * h:])
         out = (1.0 - z) * cand + z * hidden
-    return dense(out, "fc2")
+    return dense(out, "fc2") * w["reward_scale"]
 
 
 def mix(config: dict, info: dict, w: dict[str, np.ndarray], qs: np.ndarray,
@@ -81,6 +94,8 @@ def mix(config: dict, info: dict, w: dict[str, np.ndarray], qs: np.ndarray,
     """QMIX: Q_tot = elu(qs |W1(s)| + b1(s)) |W_final(s)| + V(s); VDN/IQL: the sum."""
     if config["algo"] != "qmix":
         return float(qs.sum())
+    sigma = float(w["reward_scale"])
+    qs, state = qs / sigma, normalised(w, "state", state)
     relu = lambda v: np.maximum(v, 0.0)  # noqa: E731
     m = lambda k: w[f"mixer/{k}"]  # noqa: E731
     w1 = np.abs(relu(state @ m("hyper_w1/0/w") + m("hyper_w1/0/b")) @ m("hyper_w1/1/w")
@@ -90,7 +105,7 @@ def mix(config: dict, info: dict, w: dict[str, np.ndarray], qs: np.ndarray,
     w_final = np.abs(relu(state @ m("hyper_w_final/0/w") + m("hyper_w_final/0/b"))
                      @ m("hyper_w_final/1/w") + m("hyper_w_final/1/b"))
     v = relu(state @ m("v/0/w") + m("v/0/b")) @ m("v/1/w") + m("v/1/b")
-    return float(hidden @ w_final + v[0])
+    return float(hidden @ w_final + v[0]) * sigma
 
 
 # ------------------------------------------------------------------ fixtures
@@ -100,6 +115,8 @@ def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     app's inspection of it, and the run's checkpoint."""
     overrides = dict(CONFIGS[request.param])
     trainer = Trainer(make_config(overrides.pop("scenario"), seed=7, **overrides))
+    for _ in range(3):  # real input ranges and a reward scale that is not 1
+        trainer.run_episode()
     rng = np.random.default_rng(3)
     info = trainer.info
     ts = trainer.env.reset(seed=5)
@@ -112,9 +129,8 @@ def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                     hidden=rng.normal(0, 0.5, (n, trainer.config.hidden_dim)).astype(np.float32),
                     last=np.array([-1] + list(rng.integers(0, a, n - 1))),
                     actions=rng.integers(0, a, n))
-    inspection = trainer.learner.inspect(decision["obs"], decision["state"], decision["avail"],
-                                         decision["hidden"], decision["last"],
-                                         decision["actions"])
+    inspection = trainer.inspect(decision["obs"], decision["state"], decision["avail"],
+                                 decision["hidden"], decision["last"], decision["actions"])
     path = tmp_path_factory.mktemp("weights") / f"{request.param}.h5"
     save_checkpoint(trainer, path)
     return decision, inspection, path
