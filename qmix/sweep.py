@@ -781,6 +781,13 @@ def _drive(args: argparse.Namespace, study: Study, command: str) -> int:
     return 0
 
 
+def submission_order(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Seed by seed, every configuration of a seed before the next seed: a study stopped
+    half-way has as many seeds of each configuration (give or take one)."""
+    seeds = list(dict.fromkeys(s["seed"] for s in specs))
+    return sorted(specs, key=lambda s: seeds.index(s["seed"]))  # stable: grid order within
+
+
 def _run_all(ray: Any, study: Study, todo: list[dict[str, Any]], n_done: int, command: str,
              pythonpath: str) -> int:
     from tqdm import tqdm
@@ -788,7 +795,7 @@ def _run_all(ray: Any, study: Study, todo: list[dict[str, Any]], n_done: int, co
     from qmix.sweep import run_task as body  # by reference, also under `python -m qmix.sweep`
 
     task = ray.remote(num_cpus=1, max_retries=1)(body)
-    pending = {task.remote(study.dir(s), pythonpath): s for s in todo}
+    pending = {task.remote(study.dir(s), pythonpath): s for s in submission_order(todo)}
     bar = tqdm(total=len(study.specs), initial=n_done, unit="run", desc="sweep",
                file=sys.stderr, dynamic_ncols=True)
     failed, shown = 0, (-1, -1)

@@ -328,6 +328,13 @@ def test_value_lists_and_run_ids():
     assert odd != sweep.run_id({**spec, "scenario": "pz:my.mod_make", "set": {}, "env": {}})
 
 
+def test_runs_are_submitted_seed_by_seed():
+    specs = [{"algo": a, "seed": s} for a in ("qmix", "vdn", "iql") for s in (3, 1, 2)]
+    order = [(s["seed"], s["algo"]) for s in sweep.submission_order(specs)]
+    assert order == [(3, "qmix"), (3, "vdn"), (3, "iql"), (1, "qmix"), (1, "vdn"),
+                     (1, "iql"), (2, "qmix"), (2, "vdn"), (2, "iql")]
+
+
 class _FakeTrainer:
     def __init__(self, env_steps, history):
         self.env_steps, self.history = env_steps, {"episode_return": history}
