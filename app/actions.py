@@ -3,8 +3,9 @@ slot), and where each one sits: `TOOLBAR` and `MENUS`. From these, `Actions` bui
 QActions with their shortcuts, the toolbar, the menu bar and the F1 shortcut list.
 
 To add a control: one `Action` row (its `slot` names a method of `MainWindow` or of one of
-its parts), its name in a menu of `MENUS`, and in `TOOLBAR` if it gets a button. `<name>` entries are widgets or menus
-the window and the run file (app/session.py) supply; `|` is a separator.
+its parts), its name in a menu of `MENUS`, and in `TOOLBAR` if it gets a button. `<name>`
+entries are widgets or menus that the window and the run file (app/session.py) supply; `|` is
+a separator.
 """
 
 from __future__ import annotations
@@ -37,14 +38,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("play", "Play", ("Space",), "Train continuously / pause", "toggle_play", "play",
            checkable=True),
     Action("step_env", "Step", ("N", "Right"),
-           "One env step of every copy (the view shows copy 0); no update", "step_env",
-           "step_env"),
+           "One env step of every copy (the view shows copy 0); no update",
+           "controller.step_env", "step_env"),
     Action("step_episode", "Episode", ("E",), "Play until the current episodes end; no update",
-           "step_episode", "step_episode"),
+           "controller.step_episode", "step_episode"),
     Action("step_update", "Update", ("U",), "Exactly one gradient update on a replay batch",
-           "step_update", "step_update"),
+           "controller.step_update", "step_update"),
     Action("evaluate", "Evaluate", ("V",),
-           "Watch one greedy episode (ε = 0) on a separate env copy", "evaluate", "evaluate"),
+           "Watch one greedy episode (ε = 0) on a separate env copy", "controller.evaluate",
+           "evaluate"),
     Action("reset", "Reset", ("R",),
            "Start a new run with the chosen scenario, algorithm and settings", "reset_run",
            "reset"),
@@ -121,10 +123,19 @@ class Actions:
     def __getitem__(self, name: str) -> QAction:
         return self.by_name[name]
 
-    def _item(self, name: str, extras: dict[str, Any]) -> Any:
-        if name.startswith("<"):
-            return extras[name[1:-1]]
-        return self.by_name[name]
+    def _fill(self, target: QToolBar | QMenu, names: tuple[str, ...], extras: dict[str, Any],
+              add_other: Any) -> None:
+        """Add `names` to a toolbar or menu: actions, `|` separators, `<extra>` items (widgets,
+        submenus) through `add_other`."""
+        for name in names:
+            if name == "|":
+                target.addSeparator()
+            elif not name.startswith("<"):
+                target.addAction(self.by_name[name])
+            elif isinstance(extras[name[1:-1]], QAction):
+                target.addAction(extras[name[1:-1]])
+            else:
+                add_other(extras[name[1:-1]])
 
     def build_toolbar(self, window: QMainWindow, widgets: dict[str, QWidget]) -> QToolBar:
         """The window's toolbar, laid out as `TOOLBAR` says (`<spacer>` pushes the rest to
@@ -137,16 +148,7 @@ class Actions:
         window.addToolBar(Qt.TopToolBarArea, toolbar)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
-        widgets = {**widgets, "spacer": spacer}
-        for name in TOOLBAR:
-            if name == "|":
-                toolbar.addSeparator()
-                continue
-            item = self._item(name, widgets)
-            if isinstance(item, QAction):
-                toolbar.addAction(item)
-            else:
-                toolbar.addWidget(item)
+        self._fill(toolbar, TOOLBAR, {**widgets, "spacer": spacer}, toolbar.addWidget)
         toolbar.widgetForAction(self["play"]).setObjectName("playButton")
         for spec in self.table:
             button = toolbar.widgetForAction(self[spec.name])
@@ -159,15 +161,7 @@ class Actions:
     def build_menus(self, bar: QMenuBar, extras: dict[str, Any]) -> None:
         for title, names in MENUS:
             menu = bar.addMenu(title)
-            for name in names:
-                if name == "|":
-                    menu.addSeparator()
-                    continue
-                item = self._item(name, extras)
-                if isinstance(item, QMenu):
-                    menu.addMenu(item)
-                else:
-                    menu.addAction(item)
+            self._fill(menu, names, extras, menu.addMenu)
 
     def set_presenting(self, toolbar: QToolBar, on: bool) -> None:
         """Minimal chrome: hide the toolbar buttons a talk does not need."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.collector import GuiThreadCollector
 from app.commands import Command, EngineReady
@@ -21,6 +21,11 @@ from qmix.config import Config
 
 
 class TrainingController(QObject):
+    """`playing_changed(bool)`: training was asked for (or to wait for the engine) / stopped;
+    the Play button shows it (the worker's phase confirms it)."""
+
+    playing_changed = Signal(bool)
+
     def __init__(self, config: Config, trainer_factory: TrainerFactory | None = None,
                  load_path: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -55,11 +60,13 @@ class TrainingController(QObject):
             self.worker.play()
         else:
             self.play_when_ready = True
+        self.playing_changed.emit(True)
 
     def pause(self) -> None:
         self.play_when_ready = False
         self.pause_requested_at = time.perf_counter()
         self.worker.pause()
+        self.playing_changed.emit(False)
 
     # ---- commands ------------------------------------------------------------------------
     def step_env(self) -> None:
@@ -96,6 +103,7 @@ class TrainingController(QObject):
         if self.worker.is_playing():
             self.pause()
         self.worker.request(command, arg)
+        self.playing_changed.emit(False)
 
     # ---- worker -> here ------------------------------------------------------------------
     @Slot(object)

@@ -7,6 +7,7 @@
     qmix-studio inspect run.h5       summarise a saved run
     qmix-studio bench                engine benchmark
     qmix-studio study                learning benchmark (default settings, many worlds)
+    qmix-studio sweep / report       multi-seed studies and their report
 
 The headless commands never import Qt; the app imports it only when its window opens.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
-HEADLESS = ("train", "inspect", "bench", "study")
+HEADLESS = ("train", "inspect", "bench", "study", "sweep", "report")  # qmix/cli.py's commands
 
 
 def main(argv: list[str] | None = None) -> int:

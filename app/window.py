@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self._counters: tuple[int, int, int] = (0, 0, 0)  # env steps, episodes, updates
 
         self.controller = TrainingController(config, trainer_factory, load_path, parent=self)
+        self.controller.playing_changed.connect(self._show_playing)
         self._build_widgets()
         self.session = RunFile(
             self, self.controller, settings if settings is not None
@@ -247,13 +248,11 @@ class MainWindow(QMainWindow):
             return
         if self.controller.wants_play():
             self.controller.pause()
-            self._show_playing(False)
             return
         self.banner.hide()
         if not self.controller.engine_ready:
             self.status.message("Training starts as soon as the engine is ready.", 4000)
         self.controller.play()
-        self._show_playing(True)
 
     def play(self) -> None:
         if not self.controller.wants_play():
@@ -262,26 +261,6 @@ class MainWindow(QMainWindow):
     def pause(self) -> None:
         if self.controller.wants_play():
             self.toggle_play()
-
-    def _step(self, command: Callable[[], None]) -> None:
-        self._show_playing(False)
-        command()
-
-    @Slot()
-    def step_env(self) -> None:
-        self._step(self.controller.step_env)
-
-    @Slot()
-    def step_episode(self) -> None:
-        self._step(self.controller.step_episode)
-
-    @Slot()
-    def step_update(self) -> None:
-        self._step(self.controller.step_update)
-
-    @Slot()
-    def evaluate(self) -> None:
-        self._step(self.controller.evaluate)
 
     def speed(self) -> float | None:
         return self.speed_control.speed()

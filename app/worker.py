@@ -262,7 +262,7 @@ class TrainingWorker(QObject):
         This is `Trainer.run_episode` drawn step by step: that loop cannot show a step (its
         `on_step` hook fires before the next decision exists) nor stop early (it ignores a
         hook's False), so the worker steps `env_step` itself until the trainer can
-        (docs/architecture.md, "Open seams")."""
+        (docs/architecture.md, "Open seam")."""
         trainer, ch = self.trainer, self.commands
         assert trainer is not None
         slow = draws_every_step(self.steps_per_s)

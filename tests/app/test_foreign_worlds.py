@@ -45,7 +45,7 @@ def test_opens_a_pz_world_with_env_values_and_draws_the_vector_view(paused):
     assert t.config.scenario_kwargs == {"episode_limit": 12, "kwargs": {"leave_at": 3}}
     assert t.info.episode_limit == 12 and t.info.solved_return is None
     paints = paused.view.paint_count
-    paused.step_env()
+    paused.controller.step_env()
     wait_idle(paused)
     spin(0.1)
     assert paused.view.paint_count > paints
@@ -87,7 +87,7 @@ def test_a_world_without_solved_threshold_plots_without_a_solved_line(paused):
     wait_until(lambda: t.updates >= 3, 90, "a few updates")
     paused.pause()
     wait_idle(paused)
-    paused.evaluate()
+    paused.controller.evaluate()
     wait_idle(paused)
     paused.plots.redraw()
     assert paused.plots.series["loss"].n > 0
@@ -100,7 +100,7 @@ def test_a_world_without_solved_threshold_plots_without_a_solved_line(paused):
 
 def test_reset_keeps_the_world_and_its_env_values(paused):
     old = trainer(paused)
-    paused.step_episode()
+    paused.controller.step_episode()
     wait_idle(paused)
     QTest.keyClick(paused, Qt.Key_R)
     wait_new_run(paused, old)
@@ -150,7 +150,7 @@ def test_scenario_box_switches_away_and_back_to_the_same_world(paused):
 def test_a_saved_foreign_run_reopens_and_reset_keeps_it(paused, qapp, tmp_path):
     path = str(tmp_path / "fake.h5")
     for _ in range(3):
-        paused.step_episode()
+        paused.controller.step_episode()
         wait_idle(paused)
     paused.controller.save(path)
     wait_until(lambda: paused.session.path == path, 30, "the save")

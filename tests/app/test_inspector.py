@@ -11,7 +11,7 @@ from app.inspector import fmt
 def step_to_a_decision(window):
     """Step env until copy 0 has a decision pending (two_step: t = 0 or 1)."""
     for _ in range(4):
-        window.step_env()
+        window.controller.step_env()
         wait_idle(window)
         if window.last_frame.snapshot.decision is not None:
             return window.last_frame.snapshot
@@ -61,7 +61,7 @@ def test_two_agent_table_shows_learned_q_tot_beside_the_true_payoff(paused):
 def test_terminal_frame_keeps_the_last_decision_on_screen(paused):
     shown = step_to_a_decision(paused)
     while paused.last_frame.snapshot.decision is not None:
-        paused.step_env()
+        paused.controller.step_env()
         wait_idle(paused)
     panel = paused.inspector
     assert "Episode over" in panel.decision_label.text()
@@ -78,7 +78,7 @@ def test_greedy_evaluation_frames_are_marked(paused):
 
     worker.frame_ready.connect(lambda f: seen.append(f.snapshot), Qt.DirectConnection)
     try:
-        paused.evaluate()
+        paused.controller.evaluate()
         wait_idle(paused, timeout=30)
     finally:
         worker.frame_ready.disconnect()

@@ -40,6 +40,16 @@ def test_help_needs_no_display():
     assert out.returncode == 0 and "--scenario" in out.stdout and "--presentation" in out.stdout
 
 
+def test_every_command_of_the_cli_runs_headless():
+    import argparse
+
+    from app.launcher import HEADLESS
+    from qmix.cli import build_parser
+
+    (sub,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(sub.choices) <= set(HEADLESS)
+
+
 def test_main_py_is_a_shim():
     with open(os.path.join(ROOT, "main.py"), encoding="utf-8") as fh:
         lines = [line for line in fh if line.strip()]

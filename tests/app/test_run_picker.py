@@ -16,7 +16,7 @@ from qmix.config import make_config
 
 def test_reset_key_applies_the_run_settings(paused):
     old = trainer(paused)
-    paused.step_episode()
+    paused.controller.step_episode()
     wait_idle(paused)
     panel = paused.settings_panel
     panel.editors["hidden_dim"].setValue(24)
@@ -52,7 +52,7 @@ def test_algorithm_combo_starts_a_vdn_run(paused):
     wait_new_run(paused, old)
     assert trainer(paused).config.algo == "vdn"
     assert "VDN" in paused.windowTitle()
-    paused.step_env()
+    paused.controller.step_env()
     wait_idle(paused)
     insp = paused.last_frame.snapshot.inspection
     # VDN: Q_tot = sum of agent Qs, so V(s) = 0 and every agent's credit dQ_tot/dQ_a = 1

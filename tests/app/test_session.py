@@ -19,9 +19,9 @@ def test_save_then_open_restores_the_run(paused, tmp_path, monkeypatch):
     path = str(tmp_path / "run.h5")
     monkeypatch.setattr(paused.session, "ask_save_path", lambda: path)
     for _ in range(5):
-        paused.step_episode()
+        paused.controller.step_episode()
         wait_idle(paused)
-    paused.step_update()
+    paused.controller.step_update()
     wait_idle(paused)
     saved = (trainer(paused).env_steps, trainer(paused).updates)
     QTest.keyClick(paused, Qt.Key_S, Qt.ControlModifier)  # no file yet: asks (Save As)
@@ -31,7 +31,7 @@ def test_save_then_open_restores_the_run(paused, tmp_path, monkeypatch):
     assert "run.h5" in paused.windowTitle()
     assert os.path.abspath(path) in paused.session.recent_files()
     assert any(a.text() == "run.h5" for a in paused.session.recent_menu.actions())
-    paused.step_episode()
+    paused.controller.step_episode()
     wait_idle(paused)
     assert paused.session.is_dirty() and paused.windowTitle().endswith("*")
     old = trainer(paused)
@@ -55,7 +55,7 @@ def test_opening_a_bad_file_shows_a_message_and_keeps_the_run(paused, tmp_path):
     assert "\n" not in paused.banner.label.text().strip()
     wait_idle(paused)
     assert trainer(paused) is old and old.env_steps == steps
-    paused.step_env()  # still usable
+    paused.controller.step_env()  # still usable
     wait_idle(paused)
     assert old.env_steps > steps
 
@@ -85,7 +85,7 @@ def test_save_as_and_open_shortcuts_ask_for_a_file(paused, tmp_path, monkeypatch
 def test_quitting_with_unsaved_progress_asks_first(qapp, tmp_path, monkeypatch):
     window = make_window(tmp_path)
     window.session.confirm = True
-    window.step_episode()
+    window.controller.step_episode()
     wait_idle(window)
     assert window.session.is_dirty()
     answers = [QMessageBox.Cancel, QMessageBox.Discard]

@@ -58,7 +58,7 @@ def test_step_episode_key_finishes_the_rollout(paused):
 def fill_buffer(window):
     t = trainer(window)
     while not t.ready_to_update():
-        window.step_episode()
+        window.controller.step_episode()
         wait_idle(window)
 
 

@@ -52,11 +52,11 @@ def check_error_pauses_and_app_stays_usable(window, expected: str) -> None:
     wait_idle(window)
     t = window.controller.worker.trainer
     steps = t.env_steps
-    window.step_env()  # the app is still usable
+    window.controller.step_env()  # the app is still usable
     wait_idle(window)
     assert t.env_steps > steps
     window.banner.hide()
-    window.step_update()  # the broken learner fails again: a message, not a crash
+    window.controller.step_update()  # the broken learner fails again: a message, not a crash
     wait_until(lambda: window.banner.isVisible(), 30, "the second banner")
 
 
