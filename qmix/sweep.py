@@ -771,10 +771,13 @@ def _drive(args: argparse.Namespace, study: Study, command: str) -> int:
         report.write_files(data, study.out)
     except (ImportError, ValueError, OSError) as exc:  # e.g. no matplotlib: the table stands
         print(f"warning: the report files were not written: {one_line(exc)}", file=sys.stderr)
-    failed = [s for s in specs if study.run(s).get("status") == "failed"]
-    if failed:
-        print(f"{len(failed)} of {len(specs)} runs failed (their errors are in the table and "
-              f"in DIR/<run-id>/run.json); {_resume_hint(command)}", file=sys.stderr)
+    statuses = [study.run(s).get("status") for s in specs]
+    unfinished = [st for st in statuses if st != "finished"]
+    if unfinished:  # failed, or stopped from outside (a signal to the training process)
+        failed = unfinished.count("failed")
+        print(f"{len(unfinished)} of {len(specs)} runs did not finish ({failed} failed: "
+              f"their errors are in the table and in DIR/<run-id>/run.json); "
+              f"{_resume_hint(command)}", file=sys.stderr)
         return 1
     print(f"report: {os.path.join(study.out, 'report.md')}, "
           f"{os.path.join(study.out, 'report.png')}", file=sys.stderr)
