@@ -638,7 +638,9 @@ def connect(ray: Any, address: str | None, cpus: int, pythonpath: str) -> None:
         if address:
             ray.init(address=address, **kwargs)
         else:
-            ray.init(num_cpus=cpus, include_dashboard=False, **kwargs)
+            # "local": a new Ray of our own, even where RAY_ADDRESS is set or another Ray
+            # runs on this machine (ray.init() would join that one)
+            ray.init(address="local", num_cpus=cpus, include_dashboard=False, **kwargs)
     except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, ...
         where = f"the Ray cluster at {address}" if address else "a local Ray"
         hint = ""

@@ -2,9 +2,10 @@
 
 The reference: `sweep --scenario two_step --algo qmix,vdn --seeds 0-4` on a local Ray with 2
 CPUs; QMIX reaches 8.0 and VDN 7.0 in every run, in two or more Ray worker processes at once.
-A second study of the same runs is stopped with SIGINT, re-run, killed with SIGKILL (the
-driver), and re-run to the end: its runs equal the reference's bit for bit (weights digest,
-every metrics line), finished runs are never repeated, and its table equals the reference's.
+A second study of two of the same runs (one at a time) is stopped with SIGINT, re-run,
+killed with SIGKILL (the driver), and re-run to the end: its runs equal the reference's bit
+for bit (weights digest, every metrics line), finished runs are never repeated, and its table
+equals the reference's. Everything goes through `python main.py sweep ...`.
 `--address` joins a second local Ray started with `ray start --head` (and stopped after).
 
 Every Ray in these tests listens on the loopback address only
@@ -31,14 +32,13 @@ from qmix import cli, report, sweep
 from qmix.config import make_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LAUNCH = "import sys; from qmix.cli import main; sys.exit(main(sys.argv[1:]))"
 STEPS = 2000  # QMIX reaches 8 on every seed 0-4 by then (1,200 steps is not enough for seed 4)
 ENV = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
        "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 def sweep_cmd(out, *args: str) -> list[str]:
-    return [sys.executable, "-c", LAUNCH, "sweep", "--scenario", "two_step", "--steps",
+    return [sys.executable, "main.py", "sweep", "--scenario", "two_step", "--steps",
             str(STEPS), "--out", str(out), *args]
 
 
