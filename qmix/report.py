@@ -288,6 +288,7 @@ def figure(study: dict[str, Any]) -> Any:
     configuration its mean and a 95% bootstrap band, axis labels, legend, solved line."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     fig = Figure(figsize=(8, 4.8), dpi=120, layout="constrained")
     FigureCanvasAgg(fig)
@@ -316,7 +317,8 @@ def figure(study: dict[str, Any]) -> Any:
     ax.set_title(title, fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
-    ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 4))
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _: f"{v / 1e6:g}M" if abs(v) >= 1e6 else f"{v / 1e3:g}k" if v else "0"))
     return fig
 
 
