@@ -105,17 +105,19 @@ class Learner:
         b, o, s = config.batch_size, info.obs_dim, info.state_dim
         spec = tf.TensorSpec
         # Fixed dtypes and ranks: the update traces once per run, never again.
-        self._update = tf.function(
-            self._update_impl,
-            input_signature=[
-                spec([b, t1, n, o], tf.float32), spec([b, t1, s], tf.float32),
-                spec([b, t1, n, a], tf.bool), spec([b, t1, n], tf.int32),
-                spec([b, t1], tf.float32), spec([b, t1], tf.float32),
-                spec([b, t1], tf.float32), spec([b, t1, n], tf.float32),
-            ],
-            jit_compile=config.jit_compile or None,
-            reduce_retracing=False,
-        )
+        batch_spec = [
+            spec([b, t1, n, o], tf.float32), spec([b, t1, s], tf.float32),
+            spec([b, t1, n, a], tf.bool), spec([b, t1, n], tf.int32),
+            spec([b, t1], tf.float32), spec([b, t1], tf.float32),
+            spec([b, t1], tf.float32), spec([b, t1, n], tf.float32),
+        ]
+        self._update = tf.function(self._update_impl, input_signature=batch_spec,
+                                   jit_compile=config.jit_compile or None,
+                                   reduce_retracing=False)
+        # Same target code as the update, compiled separately (traced on first use only).
+        self._td_targets_fn = tf.function(self._td_targets_impl,
+                                          input_signature=[spec([None, None, *x.shape[2:]],
+                                                                x.dtype) for x in batch_spec])
         self._inspect = tf.function(
             self._inspect_impl,
             input_signature=[
@@ -165,19 +167,8 @@ class Learner:
             chosen = chosen * active[:, :-1]  # inactive agents contribute nothing
             q_tot = self._mix(self.mixer, chosen, state[:, :-1])  # (B, T, K)
 
-            next_avail = avail[:, 1:]  # (B, T, N, A): the *next* step's available actions
-            if cfg.double_q:
-                online_next = tf.where(next_avail, tf.stop_gradient(qs_all[:, 1:]), _NEG)
-                best = tf.argmax(online_next, axis=-1, output_type=tf.int32)  # (B, T, N)
-                target_next = tf.gather(target_qs_all[:, 1:], best, batch_dims=3)
-            else:
-                target_next = tf.reduce_max(
-                    tf.where(next_avail, target_qs_all[:, 1:], _NEG), axis=-1)
-            target_next = target_next * active[:, 1:]  # (B, T, N)
-            target_q_tot = self._mix(self.target_mixer, target_next, state[:, 1:])  # (B, T, K)
-
-            td_target = tf.stop_gradient(
-                self._targets(reward[:, :-1], terminated[:, :-1], filled, target_q_tot, gamma))
+            td_target = tf.stop_gradient(self._td_target_from_qs(
+                qs_all, target_qs_all, state, avail, reward, terminated, filled, active, gamma))
             td_error = (q_tot - td_target) * mask[..., None]  # (B, T, K)
             n_valid = tf.maximum(tf.reduce_sum(mask), 1.0) * tf.cast(tf.shape(q_tot)[-1],
                                                                     tf.float32)
@@ -194,6 +185,34 @@ class Learner:
             "target": tf.reduce_sum(tf.reduce_mean(td_target, -1) * mask) / mask_sum,
             "td_abs": tf.reduce_sum(tf.abs(td_error)) / n_valid,
         }
+
+    def _td_target_from_qs(self, qs_all, target_qs_all, state, avail, reward, terminated,
+                           filled, active, gamma):
+        """TD targets (B, T, K) from the online and target Qs of every slot (B, T1, N, A)."""
+        next_avail = avail[:, 1:]  # (B, T, N, A): the *next* step's available actions
+        if self.config.double_q:
+            online_next = tf.where(next_avail, tf.stop_gradient(qs_all[:, 1:]), _NEG)
+            best = tf.argmax(online_next, axis=-1, output_type=tf.int32)  # (B, T, N)
+            target_next = tf.gather(target_qs_all[:, 1:], best, batch_dims=3)
+        else:
+            target_next = tf.reduce_max(
+                tf.where(next_avail, target_qs_all[:, 1:], _NEG), axis=-1)
+        target_next = target_next * active[:, 1:]  # (B, T, N)
+        target_q_tot = self._mix(self.target_mixer, target_next, state[:, 1:])  # (B, T, K)
+        return self._targets(reward[:, :-1], terminated[:, :-1], filled, target_q_tot, gamma)
+
+    def _td_targets_impl(self, obs, state, avail, actions, reward, terminated, filled, active):
+        last_actions = tf.concat(
+            [-tf.ones_like(actions[:, :1]), actions[:, :-1]], axis=1)  # (B, T1, N)
+        inputs = self.build_inputs(obs, last_actions)  # (B, T1, N, D)
+        qs_all = self.agent.unroll(inputs) if self.config.double_q else None
+        return self._td_target_from_qs(qs_all, self.target_agent.unroll(inputs), state, avail,
+                                       reward, terminated, filled, active,
+                                       tf.constant(self.config.gamma, tf.float32))
+
+    def td_targets(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """The TD targets the update would regress Q_tot on for this batch: (B, T, K)."""
+        return self._td_targets_fn(*self._batch_args(batch)).numpy()
 
     def _targets(self, reward, terminated, filled, target_q_tot, gamma):
         """TD targets, (B, T, K).
@@ -222,9 +241,7 @@ class Learner:
         return tf.transpose(g, [1, 0, 2])
 
     def update(self, batch: dict[str, np.ndarray]) -> dict[str, float]:
-        out = self._update(batch["obs"], batch["state"], batch["avail_actions"],
-                           batch["actions"], batch["reward"], batch["terminated"],
-                           batch["filled"], batch["active"])
+        out = self._update(*self._batch_args(batch))
         self.updates += 1
         if self.config.target_update == "hard":
             if self.updates % self.config.target_update_interval == 0:
@@ -232,6 +249,11 @@ class Learner:
         else:
             self._soft()
         return {k: float(v) for k, v in out.items()}
+
+    @staticmethod
+    def _batch_args(batch: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+        return tuple(batch[k] for k in ("obs", "state", "avail_actions", "actions", "reward",
+                                        "terminated", "filled", "active"))
 
     def _hard_sync(self) -> None:
         for key, var in self.params.items():

@@ -82,7 +82,9 @@ def np_agent_qs(learner: Learner, batch: dict, target: bool = False) -> np.ndarr
     return np.stack(out, axis=1)
 
 
-def np_loss(learner: Learner, batch: dict, double_q: bool, lam: float, gamma: float) -> float:
+def np_q_tot_and_targets(learner: Learner, batch: dict, double_q: bool, lam: float,
+                         gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Q_tot of the chosen actions and the TD targets, both (B, T), by the definitions."""
     qs = np_agent_qs(learner, batch)
     tqs = np_agent_qs(learner, batch, target=True)
     b, t1 = batch["obs"].shape[:2]
@@ -109,7 +111,12 @@ def np_loss(learner: Learner, batch: dict, double_q: bool, lam: float, gamma: fl
             y[i, t] = r[i, t] + gamma * (1 - d[i, t]) * ((1 - lam_t) * tq_tot[i, t]
                                                          + lam_t * g_next)
             g_next = y[i, t]
-    mask = filled[:, :-1]
+    return q_tot, y
+
+
+def np_loss(learner: Learner, batch: dict, double_q: bool, lam: float, gamma: float) -> float:
+    q_tot, y = np_q_tot_and_targets(learner, batch, double_q, lam, gamma)
+    mask = batch["filled"][:, :-1]
     return float(((q_tot - y) ** 2 * mask).sum() / mask.sum())
 
 
@@ -147,6 +154,25 @@ def test_td_loss_matches_numpy_reference(double_q, lam):
     expected = np_loss(learner, batch, double_q, lam, cfg.gamma)
     got = learner.update(batch)["loss"]
     assert got == pytest.approx(expected, rel=1e-4, abs=1e-5)
+
+
+@pytest.mark.parametrize("double_q,lam", [(True, 0.0), (False, 0.0), (True, 0.6)])
+def test_td_targets_match_numpy_reference(double_q, lam):
+    cfg = tiny_config(double_q=double_q, td_lambda=lam)
+    learner = Learner(cfg, INFO, np.random.default_rng(3))
+    for var in learner.target_params.values():
+        var.assign(var + 0.1 * tf.random.stateless_normal(var.shape, [1, 2]))
+    batch = random_batch(np.random.default_rng(4))
+    _, expected = np_q_tot_and_targets(learner, batch, double_q, lam, cfg.gamma)
+    got = learner.td_targets(batch)
+    assert got.shape == expected.shape + (1,)
+    np.testing.assert_allclose(got[..., 0], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_td_targets_of_iql_have_one_column_per_agent():
+    learner = Learner(tiny_config(algo="iql"), INFO, np.random.default_rng(3))
+    batch = random_batch(np.random.default_rng(4))
+    assert learner.td_targets(batch).shape == (3, INFO.episode_limit, INFO.n_agents)
 
 
 def test_padded_steps_do_not_change_the_update():
