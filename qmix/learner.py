@@ -142,7 +142,9 @@ class Learner:
         t1 = info.episode_limit + 1 if config.jit_compile else None
         b, o, s = config.batch_size, info.obs_dim, info.state_dim
         spec = tf.TensorSpec
-        # Fixed dtypes and ranks: the update traces once per run, never again.
+        # Fixed dtypes and ranks: the update traces once per run, never again. No autograph:
+        # nothing here branches or loops on tensor values, and converting the code cost ~2 s
+        # of the ~3 s trace (measured), i.e. most of the wait for the first update.
         batch_spec = [
             spec([b, t1, n, o], tf.float32), spec([b, t1, s], tf.float32),
             spec([b, t1, n, a], tf.bool), spec([b, t1, n], tf.int32),
@@ -151,9 +153,9 @@ class Learner:
         ]
         self._update = tf.function(self._update_impl, input_signature=batch_spec,
                                    jit_compile=config.jit_compile or None,
-                                   reduce_retracing=False)
+                                   reduce_retracing=False, autograph=False)
         # Same target code as the update, compiled separately (traced on first use only).
-        self._td_targets_fn = tf.function(self._td_targets_impl,
+        self._td_targets_fn = tf.function(self._td_targets_impl, autograph=False,
                                           input_signature=[spec([None, None, *x.shape[2:]],
                                                                 x.dtype) for x in batch_spec])
         self._inspect = tf.function(
@@ -163,8 +165,9 @@ class Learner:
                 spec([n, config.hidden_dim], tf.float32), spec([n], tf.int32),
                 spec([n], tf.int32),
             ],
+            autograph=False,
         )
-        self._soft = tf.function(self._soft_sync_impl, input_signature=[])
+        self._soft = tf.function(self._soft_sync_impl, input_signature=[], autograph=False)
 
     # ---------------------------------------------------------------- building blocks
     def build_inputs(self, obs: tf.Tensor, last_actions: tf.Tensor) -> tf.Tensor:

@@ -117,7 +117,7 @@ class AgentNetwork(_Named):
 
     # ------------------------------------------------------------ whole episodes
     def unroll(self, inputs: tf.Tensor) -> tf.Tensor:
-        """Q for every step of a batch of episodes (forward only; the update uses
+        """Q for every step of a batch of episodes, forward only (the update differentiates
         `unroll_online_and_target`). inputs (B, T, N, D) -> Q (B, T, N, A), h_0 = 0."""
         x = tf.transpose(inputs, [1, 0, 2, 3])  # (T, B, N, D) time-major
         q = _forward(self, None, x)[0]
@@ -162,31 +162,33 @@ def unroll_online_and_target(online: AgentNetwork, target: AgentNetwork,
     inputs (T, B, N, D) -> (Q, Q_target), each (T, B, N, A); h_0 = 0. Gradients reach the
     online agent only (the target's Q is a constant of the loss).
     """
-    q, q_target = _forward(online, target, inputs)
+    q, q_target = _forward(online, target, inputs, train=True)
     return q, tf.stop_gradient(q_target)
 
 
-def _forward(online: AgentNetwork, target: AgentNetwork | None,
-             inputs: tf.Tensor) -> tuple[tf.Tensor, ...]:
-    """Time-major Q of `online` (and `target`, if given) for inputs (T, B, N, D)."""
+def _forward(online: AgentNetwork, target: AgentNetwork | None, inputs: tf.Tensor,
+             train: bool = False) -> tuple[tf.Tensor, ...]:
+    """Time-major Q of `online` (and `target`, if given) for inputs (T, B, N, D); with
+    `train`, differentiable with respect to the online weights."""
     t, b = tf.shape(inputs)[0], tf.shape(inputs)[1]
     x = online.to_rows(inputs)  # (M, D) or (N, M/N, D)
     nets = [online] if target is None else [online, target]
     if online.kind == "ff":
         return tuple(online.from_rows(net._ff_rows(x), t, b) for net in nets)
     weights = [tf.convert_to_tensor(v) for net in nets for v in net.var_list]
-    qs = _GRUPair(online, len(nets), t).run(x, *weights)
+    qs = _GRUPair(online, len(nets), t, train).run(x, *weights)
     return tuple(online.from_rows(q, t, b) for q in qs)
 
 
 class _GRUPair:
     """The DRQN unroll of one or two agent networks with a hand-written gradient.
 
-    Why by hand (measured, docs/performance.md): TensorFlow's gradient of a `tf.scan` keeps
-    every intermediate on stacks and runs ~3x the per-step ops; here the forward loop saves
-    only r, z, hn = h W_hn + b_hn and n, the backward loop carries dL/dh alone, and all weight
-    gradients are single large matmuls after the loop. The target network (the second set of
-    weights) steps in the same loop and gets no gradient.
+    Why by hand (measured, docs/performance.md): TensorFlow's gradient of a `tf.scan` pushes
+    every intermediate onto stacks, pops them in a second loop and does the weight gradients
+    as one small matmul per step. Here the forward loop saves, per step, the two factors that
+    turn dL/dh_t into the gradients of the gates' pre-activations; the backward loop carries
+    dL/dh alone; every weight gradient is one large matmul after it. The target network (the
+    second set of weights) steps in the same loop and gets no gradient.
 
     Per step, with the input projections gi = relu(x W1 + b1) W_i + b_i precomputed:
         r, z = sigmoid(gi_rz + h W_h,rz + b_h,rz)      n = tanh(gi_n + r * (h W_h,n + b_h,n))
@@ -196,11 +198,14 @@ class _GRUPair:
     KEYS = ("fc1/w", "fc1/b", "gru/w_input", "gru/b_input", "gru/w_hidden", "gru/b_hidden",
             "fc2/w", "fc2/b")
 
-    def __init__(self, net: AgentNetwork, n_nets: int, t: tf.Tensor) -> None:
+    def __init__(self, net: AgentNetwork, n_nets: int, t: tf.Tensor, train: bool) -> None:
         assert tuple(net.named) == self.KEYS
         self.net, self.n_nets, self.t, self.h = net, n_nets, t, net.hidden_dim
+        self.train = train
 
     def run(self, x: tf.Tensor, *weights: tf.Tensor) -> tuple[tf.Tensor, ...]:
+        if not self.train:  # forward only: no factors to save, no gradient
+            return self._forward(x, *weights)[0]
         return tf.custom_gradient(self._forward)(x, *weights)
 
     def _params(self, flat: tuple[tf.Tensor, ...], i: int) -> dict[str, tf.Tensor]:
@@ -239,7 +244,7 @@ class _GRUPair:
         arrays = lambda: tf.TensorArray(tf.float32, size=t_len)  # noqa: E731
         h0 = [tf.zeros_like(gi_n[0]) for _, gi_n, *_ in cells]  # ([G,] R, H)
         outs = [arrays() for _ in cells]
-        keep = [arrays() for _ in range(3)]  # f_gi, f_gh, z
+        keep = [arrays() for _ in range(3 if self.train else 0)]  # f_gi, f_gh, z
 
         def body(t, hs, outs, keep):
             new_hs, new_outs = [], []
@@ -252,7 +257,7 @@ class _GRUPair:
                 h = n + z * h_minus_n  # = (1 - z) n + z h
                 new_hs.append(h)
                 new_outs.append(outs[i].write(t, h))
-                if i == 0:
+                if i == 0 and self.train:
                     # dL/d(pre-activation) = dL/dh_t * factor:
                     one_minus_z = 1.0 - z
                     a = one_minus_z * (1.0 - n * n)  # -> gi_n (tanh)

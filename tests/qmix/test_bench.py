@@ -28,7 +28,9 @@ def test_json_line_has_every_figure_finite(capsys):
 
 def test_matmul_shapes_count_the_reference_update():
     shapes = bench.matmul_shapes(bench.reference_sizes(), 26)
-    mflop = sum(2 * m * k * n for m, k, n, _ in shapes) / 1e6
+    mflop = sum(2 * b * m * k * n for b, m, k, n, _ in shapes) / 1e6
     assert 600 < mflop < 700  # ~647 MFLOP for one update at 32 x 26 (docs/performance.md)
-    recurrent = [s for s in shapes if s[:3] == (96, 64, 192)]
+    recurrent = [s for s in shapes if s[:4] == (1, 96, 64, 192)]
     assert len(recurrent) == 26 * 4  # online forward, dX, dW; target forward
+    per_sample = [s for s in shapes if s[0] == 32 * 25]
+    assert len(per_sample) == 2 * 3 + 2  # online: forward and both gradients; target: forward
