@@ -27,6 +27,8 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -271,50 +273,42 @@ def bench_env_and_training(quick: bool, tiny: bool) -> dict:
 
 
 def run_tracked(cmd: list[str], timeout: float, until: str | None = None) -> dict:
-    """Run `cmd` in a fresh process from the repository root; wall time, its last stdout
-    line, and its peak RSS (VmHWM of its own address space, polled every 20 ms).
-
-    With `until`, stop the process as soon as a stdout line starts with that text (the wall
-    time is then taken at that line).
-    """
+    """Run `cmd` in a fresh process from the repository root: its wall time, last JSON stdout
+    line and peak RSS (VmHWM of its own address space, polled every 20 ms). With `until`, the
+    process is stopped at the first stdout line starting with that text (wall time to it)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, bufsize=1, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    import threading
+    with tempfile.TemporaryFile("w+") as err:  # a file: a full stderr pipe would block it
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True,
+                                bufsize=1, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        lines: list[str] = []
+        hit = threading.Event()
+        wall = [float("nan")]
 
-    lines: list[str] = []
-    hit = threading.Event()
-    wall = [float("nan")]
+        def read() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                lines.append(line.rstrip("\n"))
+                if until is not None and line.startswith(until) and not hit.is_set():
+                    wall[0] = time.perf_counter() - t0
+                    hit.set()
 
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.rstrip("\n"))
-            if until is not None and line.startswith(until) and not hit.is_set():
-                wall[0] = time.perf_counter() - t0
-                hit.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    peak_kb = 0
-    status = f"/proc/{proc.pid}/status"
-    while proc.poll() is None and time.perf_counter() - t0 < timeout:
-        try:
-            with open(status) as fh:
-                for line in fh:
-                    if line.startswith("VmHWM:"):
-                        peak_kb = max(peak_kb, int(line.split()[1]))
-        except (OSError, ValueError):
-            pass
-        if hit.is_set():
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        peak_kb = 0
+        while proc.poll() is None and time.perf_counter() - t0 < timeout and not hit.is_set():
+            try:
+                with open(f"/proc/{proc.pid}/status") as fh:
+                    peak_kb = max([peak_kb] + [int(ln.split()[1]) for ln in fh
+                                               if ln.startswith("VmHWM:")])
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.02)
+        if proc.poll() is None:
             proc.kill()
-            break
-        time.sleep(0.02)
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
-    reader.join(timeout=5)
-    stderr = proc.stderr.read() if proc.stderr is not None else ""
+        proc.wait()
+        reader.join(timeout=5)
+        err.seek(0)
+        stderr = err.read()
     if until is None:
         wall[0] = time.perf_counter() - t0
     last = next((ln for ln in reversed(lines) if ln.startswith("{")), "")
