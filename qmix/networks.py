@@ -296,13 +296,14 @@ class _GRUPair:
         # h_{-1} = 0 adds nothing to dW_h: pair h_{t-1} with step t for t >= 1 only.
         d_wh = tf.matmul(net.steps_to_rows(h_steps[:-1]), net.steps_to_rows(d_gh[1:]),
                          transpose_a=True)
-        d_gh, d_gi = net.steps_to_rows(d_gh), net.steps_to_rows(d_gi)  # (rows, 3H)
+        d_bh = tf.reduce_sum(d_gh, axis=[0, -2])  # over steps and rows: no re-layout needed
+        d_gi = net.steps_to_rows(d_gi)  # (rows, 3H)
         d_wi = tf.matmul(x1, d_gi, transpose_a=True)
         d_a1 = tf.raw_ops.ReluGrad(gradients=tf.matmul(d_gi, p["gru/w_input"],
                                                        transpose_b=True), features=x1)
         d_w1 = tf.matmul(x, d_a1, transpose_a=True)
         grads = [d_w1, tf.reduce_sum(d_a1, axis=-2), d_wi, tf.reduce_sum(d_gi, axis=-2),
-                 d_wh, tf.reduce_sum(d_gh, axis=-2), d_w2, d_b2]
+                 d_wh, d_bh, d_w2, d_b2]
         return [_group_shape(d, net.n_groups) for d in grads]
 
 
