@@ -267,3 +267,132 @@ def test_cutting_the_padded_tail_changes_nothing():
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-5)
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+# ----------------------------------------------------------------------- the update before the
+# speed work (commit 557474f), kept compact: batch-major, autodiff through a plain time loop,
+# the mixer's products as batched matmuls, Adam / RMSprop with separate small ops. The fast
+# update must give the same numbers to float32 rounding.
+def reference_agent_qs(cfg, w: dict, inputs: tf.Tensor) -> tf.Tensor:
+    """inputs (B, T1, N, D) -> Q (B, T1, N, A); `w` holds (G, ...) weights."""
+    def dense(x, key):
+        wk, bk = (f"{key}/w", f"{key}/b") if "gru" not in key else key.split(",")
+        if w[wk].shape[0] == 1:
+            return tf.tensordot(x, w[wk][0], axes=1) + w[bk][0]
+        return tf.einsum("...ni,nio->...no", x, w[wk]) + w[bk]
+
+    x = tf.nn.relu(dense(inputs, "fc1"))
+    if cfg.agent == "ff":
+        return dense(tf.nn.relu(dense(x, "fc_hidden")), "fc2")
+    gi_all = dense(x, "gru/w_input,gru/b_input")
+    h = tf.zeros(tf.concat([tf.shape(inputs)[:1], tf.shape(inputs)[2:3], [cfg.hidden_dim]], 0))
+    hs = []
+    for t in range(inputs.shape[1]):
+        gi, gh = gi_all[:, t], dense(h, "gru/w_hidden,gru/b_hidden")
+        i_r, i_z, i_n = tf.split(gi, 3, axis=-1)
+        h_r, h_z, h_n = tf.split(gh, 3, axis=-1)
+        r, z = tf.sigmoid(i_r + h_r), tf.sigmoid(i_z + h_z)
+        n = tf.tanh(i_n + r * h_n)
+        h = (1.0 - z) * n + z * h
+        hs.append(h)
+    return dense(tf.stack(hs, axis=1), "fc2")
+
+
+def reference_mix(cfg, w: dict, qs: tf.Tensor, states: tf.Tensor) -> tf.Tensor:
+    """qs (B, T, N), states (B, T, S) -> (B, T, K)."""
+    b, t, n = qs.shape
+    if cfg.algo == "vdn":
+        return tf.reduce_sum(qs, -1, keepdims=True)
+    if cfg.algo == "iql":
+        return qs
+    s = tf.reshape(states, [b * t, -1])
+    q = tf.reshape(qs, [b * t, 1, n])
+    w1 = tf.abs(tf.nn.relu(s @ w["hyper_w1/0/w"] + w["hyper_w1/0/b"]) @ w["hyper_w1/1/w"]
+                + w["hyper_w1/1/b"])
+    hidden = tf.nn.elu(tf.matmul(q, tf.reshape(w1, [b * t, n, -1]))
+                       + (s @ w["hyper_b1/w"] + w["hyper_b1/b"])[:, None])
+    w_final = tf.abs(tf.nn.relu(s @ w["hyper_w_final/0/w"] + w["hyper_w_final/0/b"])
+                     @ w["hyper_w_final/1/w"] + w["hyper_w_final/1/b"])[:, :, None]
+    v = tf.nn.relu(s @ w["v/0/w"] + w["v/0/b"]) @ w["v/1/w"] + w["v/1/b"]
+    return tf.reshape(tf.matmul(hidden, w_final)[:, 0] + v, [b, t, 1])
+
+
+def reference_update(learner: Learner, batch: dict, state: dict) -> dict:
+    """One update of `state` (NumPy copies: params, target, m, v, step) in place; metrics."""
+    cfg, info = learner.config, learner.info
+    split = lambda d: ({k[6:]: v for k, v in d.items() if k.startswith("agent/")},  # noqa
+                       {k[6:]: v for k, v in d.items() if k.startswith("mixer/")})
+    params = {k: tf.Variable(v) for k, v in state["params"].items()}
+    agent_w, mixer_w = split(params)
+    target_agent, target_mixer = split({k: tf.constant(v) for k, v in state["target"].items()})
+    obs, st, avail = (tf.constant(batch[k]) for k in ("obs", "state", "avail_actions"))
+    actions = tf.constant(batch["actions"])
+    reward, term, filled, active = (tf.constant(batch[k]) for k in (
+        "reward", "terminated", "filled", "active"))
+    last = tf.concat([-tf.ones_like(actions[:, :1]), actions[:, :-1]], axis=1)
+    inputs = learner.build_inputs(obs, last)
+    target_qs = reference_agent_qs(cfg, target_agent, inputs)
+    mask = filled[:, :-1]
+    with tf.GradientTape() as tape:
+        qs = reference_agent_qs(cfg, agent_w, inputs)
+        chosen = tf.gather(qs[:, :-1], actions[:, :-1], batch_dims=3) * active[:, :-1]
+        q_tot = reference_mix(cfg, mixer_w, chosen, st[:, :-1])
+        if cfg.double_q:
+            best = tf.argmax(tf.where(avail[:, 1:], qs[:, 1:], -1e9), -1, output_type=tf.int32)
+            nxt = tf.gather(target_qs[:, 1:], best, batch_dims=3)
+        else:
+            nxt = tf.reduce_max(tf.where(avail[:, 1:], target_qs[:, 1:], -1e9), -1)
+        tq = reference_mix(cfg, target_mixer, nxt * active[:, 1:], st[:, 1:])  # (B, T, K)
+        r, nd = reward[:, :-1, None], (1.0 - term[:, :-1])[..., None]
+        if cfg.td_lambda == 0.0:
+            y = r + cfg.gamma * nd * tq
+        else:
+            g, ys = tq[:, -1], []
+            for t in reversed(range(tq.shape[1])):
+                lam = cfg.td_lambda * filled[:, t + 1, None]
+                g = r[:, t] + cfg.gamma * nd[:, t] * ((1 - lam) * tq[:, t] + lam * g)
+                ys.append(g)
+            y = tf.stack(ys[::-1], axis=1)
+        y = tf.stop_gradient(y)
+        err = (q_tot - y) * mask[..., None]
+        n_valid = tf.reduce_sum(mask) * float(q_tot.shape[-1])
+        loss = tf.reduce_sum(err ** 2) / n_valid
+    keys = list(params)
+    grads, norm = tf.clip_by_global_norm(tape.gradient(loss, [params[k] for k in keys]),
+                                         cfg.grad_clip)
+    state["step"] += 1
+    for key, g in zip(keys, grads):
+        g, p = g.numpy(), state["params"][key]
+        if cfg.optimizer == "adam":
+            state["m"][key] = 0.9 * state["m"][key] + 0.1 * g
+            state["v"][key] = 0.999 * state["v"][key] + 0.001 * g * g
+            m_hat = state["m"][key] / (1 - 0.9 ** state["step"])
+            v_hat = state["v"][key] / (1 - 0.999 ** state["step"])
+            state["params"][key] = p - cfg.lr * m_hat / (np.sqrt(v_hat) + cfg.optim_eps)
+        else:
+            state["v"][key] = 0.99 * state["v"][key] + 0.01 * g * g
+            state["params"][key] = p - cfg.lr * g / (np.sqrt(state["v"][key]) + cfg.optim_eps)
+    return {"loss": float(loss), "grad_norm": float(norm)}
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"share_params": False}, {"algo": "vdn"}, {"algo": "iql"}, {"double_q": False},
+    {"td_lambda": 0.6}, {"optimizer": "rmsprop"}, {"agent": "ff", "share_params": False},
+], ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "qmix")
+def test_update_equals_the_update_before_the_speed_work(overrides):
+    learner = Learner(tiny_config(**overrides), INFO, np.random.default_rng(21))
+    for var in learner.target_params.values():  # targets differ from the online networks
+        var.assign(var + 0.1 * tf.random.stateless_normal(var.shape, [3, 4]))
+    state = {"params": {k: v.numpy() for k, v in learner.params.items()},
+             "target": {k: v.numpy() for k, v in learner.target_params.items()},
+             "m": {k: np.zeros_like(v.numpy()) for k, v in learner.params.items()},
+             "v": {k: np.zeros_like(v.numpy()) for k, v in learner.params.items()}, "step": 0}
+    for seed in (22, 23):  # two steps: Adam's bias correction changes between them
+        batch = random_batch(np.random.default_rng(seed))
+        want = reference_update(learner, batch, state)
+        got = learner.update(batch)
+        assert got["loss"] == pytest.approx(want["loss"], rel=1e-5, abs=1e-6)
+        assert got["grad_norm"] == pytest.approx(want["grad_norm"], rel=1e-5, abs=1e-6)
+        for key, var in learner.params.items():
+            np.testing.assert_allclose(var.numpy(), state["params"][key], rtol=1e-5, atol=2e-6,
+                                       err_msg=key)
