@@ -243,8 +243,11 @@ def bench_env_and_training(quick: bool, tiny: bool) -> dict:
 
     extra = dict(batch_size=4, buffer_size=16, learning_starts=4, hidden_dim=8,
                  n_envs=2) if tiny else {}
-    cfg = make_config("pursuit", eval_interval=10**9, **{"n_envs": 8,
-                                                         "updates_per_rollout": 1, **extra})
+    # One update per rollout of 8 episodes (the reference schedule), not the default
+    # replay ratio: env_steps_per_update=0 hands the schedule to updates_per_rollout.
+    cfg = make_config("pursuit", eval_interval=10**9,
+                      **{"n_envs": 8, "updates_per_rollout": 1, "env_steps_per_update": 0,
+                         **extra})
     trainer = Trainer(cfg)
     steps = 500 if tiny else (20_000 if quick else 60_000)
     t = time.perf_counter()
