@@ -1,7 +1,7 @@
 """The environment view: the scenario's pygame Surface, shown in a Qt widget.
 
 Pygame draws a plain-data snapshot (never live env state) onto an offscreen Surface; the
-Surface's pixels become a QImage without copying (FACTS.md: the default 32-bit Surface has
+Surface's pixels become a QImage without copying (docs/facts.md: the default 32-bit Surface has
 `Format_RGB32` layout). The Surface is drawn at the widget's own pixel size, so the picture is
 crisp rather than a blurred upscale; the aspect ratio is kept and the rest letterboxed.
 """
@@ -97,7 +97,7 @@ class EnvView(QWidget):
                                               self.theme.name, self.actions,
                                               self.show_view_radius)
         sw, sh = surface.get_size()
-        # Zero-copy view of the Surface's pixels (FACTS.md). No `.copy()`: envs.render draws
+        # Zero-copy view of the Surface's pixels (docs/facts.md). No `.copy()`: envs.render draws
         # every frame on a new Surface, so keeping that Surface and its buffer view alive for
         # as long as the QImage exists is enough (saves ~0.3 ms a frame).
         buffer = surface.get_view("1")

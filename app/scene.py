@@ -17,17 +17,13 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame  # noqa: E402
 
-try:  # the renderer belongs to envs/; tolerate its absence
-    from envs import render as _render
-except ImportError:  # pragma: no cover - only while envs/render.py is missing
-    _render = None
-
+from envs import render as _render  # noqa: E402
 
 _reported: set[str] = set()
 
 
 TEXT_CARD = "text card"
-"""The drawing kind of the fallback card (no renderer, or the renderer failed)."""
+"""The drawing kind of the fallback card (the renderer failed on a frame)."""
 
 
 def draw(frame: dict[str, Any], width: int, height: int, selected: int | None, theme: str,
@@ -37,32 +33,23 @@ def draw(frame: dict[str, Any], width: int, height: int, selected: int | None, t
 
     `actions` (N,) are drawn as arrows/bursts: the decision about to be executed.
     """
-    if _render is not None:
-        try:
-            options = _render.RenderOptions(show_view_radius=show_view, actions=actions,
-                                            selected_agent=selected, theme=theme)
-            surface = _render.render(frame, size=(width, height), options=options)
-            return surface, _render.drawing_kind(frame)
-        except Exception as exc:  # noqa: BLE001 - a drawing bug must not take the app down
-            key = f"{type(exc).__name__}: {exc}"
-            if key not in _reported:  # once per distinct error, not 60 times a second
-                _reported.add(key)
-                import traceback
+    try:
+        options = _render.RenderOptions(show_view_radius=show_view, actions=actions,
+                                        selected_agent=selected, theme=theme)
+        surface = _render.render(frame, size=(width, height), options=options)
+        return surface, _render.drawing_kind(frame)
+    except Exception as exc:  # noqa: BLE001 - a drawing bug must not take the app down
+        key = f"{type(exc).__name__}: {exc}"
+        if key not in _reported:  # once per distinct error, not 60 times a second
+            _reported.add(key)
+            import traceback
 
-                traceback.print_exc()
+            traceback.print_exc()
     return _text_card(frame, width, height, theme), TEXT_CARD
-
-
-def render_frame(frame: dict[str, Any], width: int, height: int, selected: int | None,
-                 theme: str, actions: Any = None, show_view: bool = False) -> pygame.Surface:
-    """`draw` without the drawing's name."""
-    return draw(frame, width, height, selected, theme, actions, show_view)[0]
 
 
 def hit_test(frame: dict[str, Any], x: float, y: float, width: int, height: int) -> int | None:
     """The agent drawn at surface pixel (x, y) of a width x height picture, or None."""
-    if _render is None or not hasattr(_render, "hit_test"):
-        return None
     try:
         return _render.hit_test(frame, (int(width), int(height)), int(x), int(y))
     except Exception:  # noqa: BLE001
@@ -71,21 +58,13 @@ def hit_test(frame: dict[str, Any], x: float, y: float, width: int, height: int)
 
 def agent_colours() -> list[tuple[int, int, int]]:
     """The colours the renderer gives agents 0, 1, 2, ... (the inspector uses the same)."""
-    colours = getattr(_render, "AGENT_COLOURS", None) if _render is not None else None
     # same palette as the picture, so "agent 2" is the same colour in view and inspector
-    if colours:
-        return [tuple(int(v) for v in c[:3]) for c in colours]
-    return [(76, 194, 255), (255, 159, 67), (61, 220, 132), (199, 146, 234), (255, 209, 102),
-            (255, 92, 108)]
+    return [tuple(int(v) for v in c[:3]) for c in _render.AGENT_COLOURS]
 
 
 def background(theme: str) -> str:
     """The renderer's background colour as '#rrggbb' (the view's card blends into it)."""
-    themes = getattr(_render, "THEMES", None) if _render is not None else None
-    try:
-        r, g, b = themes[theme]["background"]  # type: ignore[index]
-    except (TypeError, KeyError, ValueError):
-        return "#111319" if theme == "dark" else "#ececE8"
+    r, g, b = _render.THEMES[theme]["background"]
     return f"#{int(r):02x}{int(g):02x}{int(b):02x}"
 
 

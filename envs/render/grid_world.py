@@ -148,46 +148,54 @@ def _draw_view_squares(surf: pygame.Surface, lay: Layout, agents: np.ndarray,
         pygame.draw.rect(surf, colour, rect, border)
 
 
-def _draw_pursuit_items(surf: pygame.Surface, lay: Layout, snap: dict[str, Any],
-                        theme: dict[str, Colour]) -> None:
-    prey = np.asarray(snap["prey"], dtype=np.int64).reshape(-1, 2)
-    alive = np.asarray(snap.get("prey_alive", np.ones(len(prey), bool)), dtype=bool)
-    just = np.asarray(snap.get("captured_now", np.zeros(len(prey), bool)), dtype=bool)
+def _draw_items(surf: pygame.Surface, lay: Layout, snap: dict[str, Any],
+                theme: dict[str, Colour], key: str, alive_key: str, gone_now_key: str,
+                draw_alive: Any) -> None:
+    """The items at `snap[key]` (K, 2 cells): each live one by `draw_alive(k, cx, cy)`, one
+    that went this very step (captured, collected) as a burst."""
+    cells = np.asarray(snap[key], dtype=np.int64).reshape(-1, 2)
+    alive = np.asarray(snap.get(alive_key, np.ones(len(cells), bool)), dtype=bool)
+    gone_now = np.asarray(snap.get(gone_now_key, np.zeros(len(cells), bool)), dtype=bool)
     cell = lay.cell
-    for k, (r, c) in enumerate(prey):
+    for k, (r, c) in enumerate(cells):
         cx, cy = lay.centre(int(r), int(c))
         if alive[k]:
-            h = 0.38 * cell
-            pts = [(cx, cy - h), (cx + h, cy), (cx, cy + h), (cx - h, cy)]
-            pygame.draw.polygon(surf, theme["prey"], pts)
-            pygame.draw.polygon(surf, theme["prey_edge"], pts, max(2, round(cell * 0.05)))
-        elif just[k]:
+            draw_alive(k, cx, cy)
+        elif gone_now[k]:
             paint.burst(surf, (cx, cy), 0.22 * cell, 0.46 * cell, theme["accent"],
                         max(3, round(cell * 0.07)), 8)
+
+
+def _draw_pursuit_items(surf: pygame.Surface, lay: Layout, snap: dict[str, Any],
+                        theme: dict[str, Colour]) -> None:
+    cell = lay.cell
+
+    def prey(_k: int, cx: float, cy: float) -> None:  # a diamond
+        h = 0.38 * cell
+        pts = [(cx, cy - h), (cx + h, cy), (cx, cy + h), (cx - h, cy)]
+        pygame.draw.polygon(surf, theme["prey"], pts)
+        pygame.draw.polygon(surf, theme["prey_edge"], pts, max(2, round(cell * 0.05)))
+
+    _draw_items(surf, lay, snap, theme, "prey", "prey_alive", "captured_now", prey)
 
 
 def _draw_food(surf: pygame.Surface, lay: Layout, snap: dict[str, Any],
                theme: dict[str, Colour]) -> None:
-    food = np.asarray(snap["food"], dtype=np.int64).reshape(-1, 2)
     levels = np.asarray(snap["food_levels"]).reshape(-1)
-    alive = np.asarray(snap.get("food_alive", np.ones(len(food), bool)), dtype=bool)
-    just = np.asarray(snap.get("collected_now", np.zeros(len(food), bool)), dtype=bool)
     cell = lay.cell
-    for k, (r, c) in enumerate(food):
-        cx, cy = lay.centre(int(r), int(c))
-        if alive[k]:
-            side = 0.72 * cell
-            rect = pygame.Rect(0, 0, round(side), round(side))
-            rect.center = (round(cx), round(cy))
-            radius = max(2, round(cell * 0.12))
-            pygame.draw.rect(surf, theme["food"], rect, border_radius=radius)
-            pygame.draw.rect(surf, theme["outline"], rect, max(2, round(cell * 0.045)),
-                             border_radius=radius)
-            paint.text(surf, str(int(levels[k])), paint.font(max(8, round(cell * 0.48))),
-                       theme["food_text"], (cx, cy))
-        elif just[k]:
-            paint.burst(surf, (cx, cy), 0.22 * cell, 0.46 * cell, theme["accent"],
-                        max(3, round(cell * 0.07)), 8)
+
+    def food(k: int, cx: float, cy: float) -> None:  # a rounded square with its level
+        side = 0.72 * cell
+        rect = pygame.Rect(0, 0, round(side), round(side))
+        rect.center = (round(cx), round(cy))
+        radius = max(2, round(cell * 0.12))
+        pygame.draw.rect(surf, theme["food"], rect, border_radius=radius)
+        pygame.draw.rect(surf, theme["outline"], rect, max(2, round(cell * 0.045)),
+                         border_radius=radius)
+        paint.text(surf, str(int(levels[k])), paint.font(max(8, round(cell * 0.48))),
+                   theme["food_text"], (cx, cy))
+
+    _draw_items(surf, lay, snap, theme, "food", "food_alive", "collected_now", food)
 
 
 def _draw_level_badge(surf: pygame.Surface, centre: tuple[float, float], cell: float,

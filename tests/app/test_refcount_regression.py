@@ -1,4 +1,4 @@
-"""Regression guard for the PySide6 6.12.0 / CPython 3.11 reference-count bug (FACTS.md):
+"""Regression guard for the PySide6 6.12.0 / CPython 3.11 reference-count bug (docs/facts.md):
 every wrapped call returning nothing (signal emits, `QPainter.setPen`, `drawImage`,
 `QLabel.setText`, ...) dropped a reference to None/True, and the process aborted with
 "Fatal Python error: none_dealloc" within seconds at 60 fps. A broken binding crashes this
