@@ -196,6 +196,18 @@ def test_qmix_solves_the_default_pursuit_scenario_within_a_step_budget(capsys):
     assert out["env_steps"] <= 200_000
 
 
+def test_qmix_learns_level_based_foraging_well_above_random_play(capsys):
+    """The field's benchmark, through gym:, with the default settings: nothing tuned to it."""
+    from qmix.study import random_return
+
+    scenario = "gym:lbforaging:Foraging-8x8-2p-2f-v3"
+    out = _cli_json(capsys, "--scenario", scenario, "--seed", "0", "--steps", "150000",
+                    "--final-eval-episodes", "128")
+    random = random_return(scenario, {}, episodes=320)  # ~0.2: random walkers load some food
+    assert out["eval_episodes"] == 128 and out["env_steps"] <= 150_000 + 400
+    assert out["eval_return"] >= max(0.3, 1.5 * random), (out["eval_return"], random)
+
+
 def test_a_users_parallel_env_trains_through_the_cli(capsys):
     out = _cli_json(capsys, "--scenario", "pz:tests.envs.fake_parallel_env:make_env",
                     "--env", "episode_limit=10", "--steps", "6000",
