@@ -41,8 +41,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from qmix.cli import dumps, one_line
-from qmix.sweep import (CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, RUN_FILE, SPEC_FILE,
-                        SWEEP_FILE, is_locked, read_json, read_metrics)
+from qmix.study_files import (CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, RUN_FILE, SPEC_FILE,
+                              SWEEP_FILE, is_locked, read_json, read_metrics, write_json)
 
 BOOTSTRAP_RESAMPLES = 10_000
 BOOTSTRAP_SEED = 0
@@ -336,8 +336,6 @@ def write_png(study: dict[str, Any], path: str) -> None:
 
 def write_files(study: dict[str, Any], folder: str, png: str | None = None) -> list[str]:
     """report.md, report.json and the PNG into `folder` (the PNG at `png` if given)."""
-    from qmix.sweep import write_json
-
     from qmix.checkpoint.atomic import write_atomically
 
     md = markdown(study)

@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 
-from qmix import cli, report, sweep
+from qmix import cli, report, study_files, sweep
 
 STEPS, INTERVAL = 3000, 1000
 
@@ -29,7 +29,7 @@ def make_run(study, algo, seed, status="finished", final=None, curve=(), set_=No
             "save_every": 1000, "eval_interval": INTERVAL}
     spec["run_id"] = sweep.run_id(spec)
     run_dir = os.path.join(study, spec["run_id"])
-    _write(os.path.join(run_dir, sweep.SPEC_FILE), spec)
+    _write(os.path.join(run_dir, study_files.SPEC_FILE), spec)
     if status != "pending":
         run = {"run_id": spec["run_id"], "status": status, "pid": 1000 + seed, "host": "h",
                "started": "2026-01-01T00:00:00+00:00", "finished": None,
@@ -39,8 +39,8 @@ def make_run(study, algo, seed, status="finished", final=None, curve=(), set_=No
                        finished="2026-01-01T00:01:00+00:00")
         if error:
             run["error"] = error
-        _write(os.path.join(run_dir, sweep.RUN_FILE), run)
-    with open(os.path.join(run_dir, sweep.METRICS_FILE), "w") as fh:
+        _write(os.path.join(run_dir, study_files.RUN_FILE), run)
+    with open(os.path.join(run_dir, study_files.METRICS_FILE), "w") as fh:
         for step, value in curve:
             fh.write(json.dumps({"kind": "eval", "env_steps": step, "eval_return": value}) + "\n")
         if status == "finished":
@@ -70,7 +70,7 @@ def study(tmp_path):
     make_run(root, "vdn", 1, final=13.5, curve=[(1000, 3.0), (2000, 6.0), (3000, 13.5)])
     make_run(root, "vdn", 2, status="failed", error="training diverged: boom",
              curve=[(1000, 0.0)])
-    _write(os.path.join(root, sweep.SWEEP_FILE),
+    _write(os.path.join(root, study_files.SWEEP_FILE),
            {"runs": [f"qmix-pursuit-seed{s}" for s in range(4)] +
             [f"vdn-pursuit-seed{s}" for s in range(3)], "command": "./studio sweep ..."})
     return root, qmix
@@ -168,8 +168,8 @@ def test_a_study_still_running_is_reported_as_partial(tmp_path, capsys):
     _, live = make_run(root, "qmix", 1, status="running", curve=[(1000, 7.0)])
     _, dead = make_run(root, "qmix", 2, status="running", curve=[(1000, 8.0)])
     make_run(root, "qmix", 3, status="pending")
-    lock = sweep.try_lock(os.path.join(live, sweep.LOCK_FILE))  # its process is alive
-    open(os.path.join(dead, sweep.LOCK_FILE), "w").close()  # nobody holds this one
+    lock = study_files.try_lock(os.path.join(live, study_files.LOCK_FILE))  # its process is alive
+    open(os.path.join(dead, study_files.LOCK_FILE), "w").close()  # nobody holds this one
     try:
         data = report.load_study(root)
     finally:

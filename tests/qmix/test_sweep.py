@@ -1,4 +1,5 @@
-"""Multi-seed sweeps on Ray (qmix/sweep.py), through the real command line.
+"""Multi-seed sweeps on Ray (qmix/sweep.py, sweep_ray.py, sweep_run.py), through the real
+command line.
 
 The reference: `sweep --scenario two_step --algo qmix,vdn --seeds 0-4` on a local Ray with 2
 CPUs; QMIX reaches 8.0 and VDN 7.0 in every run, in two or more Ray worker processes at once.
@@ -28,7 +29,7 @@ from datetime import datetime
 
 import pytest
 
-from qmix import cli, report, sweep
+from qmix import cli, report, study_files, sweep
 from qmix.config import make_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -50,14 +51,14 @@ def run_sweep(out, *args: str, env=None, timeout=420) -> subprocess.CompletedPro
 def runs_of(out) -> dict[str, dict]:
     found = {}
     for name in sorted(os.listdir(out)) if os.path.isdir(out) else []:
-        run = sweep.read_json(os.path.join(out, name, sweep.RUN_FILE))
+        run = study_files.read_json(os.path.join(out, name, study_files.RUN_FILE))
         if run is not None:
             found[name] = run
     return found
 
 
 def metrics_without_time(path) -> list[dict]:
-    return [{k: v for k, v in row.items() if k != "time"} for row in sweep.read_metrics(path)]
+    return [{k: v for k, v in row.items() if k != "time"} for row in study_files.read_metrics(path)]
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +81,11 @@ def test_two_step_sweep_qmix_8_vdn_7_in_concurrent_workers(reference):
         assert run["eval_return"] == (8.0 if run["algo"] == "qmix" else 7.0), name
         assert run["eval_episodes"] >= 100 and run["env_steps"] >= STEPS
         assert set(run) >= {"pid", "host", "started", "finished", "eval_return"}
-        rows = sweep.read_metrics(os.path.join(out, name, sweep.METRICS_FILE))
+        rows = study_files.read_metrics(os.path.join(out, name, study_files.METRICS_FILE))
         assert [r["kind"] for r in rows][-1] == "final" and len(rows) >= 3
         steps = [r["env_steps"] for r in rows if r["kind"] == "eval"]
         assert steps == sorted(set(steps))  # one line per evaluation
-        assert os.path.exists(os.path.join(out, name, sweep.CHECKPOINT_FILE))
+        assert os.path.exists(os.path.join(out, name, study_files.CHECKPOINT_FILE))
     assert len({r["pid"] for r in runs.values()}) == 10  # a fresh process per run
     assert len({r["worker_pid"] for r in runs.values()}) >= 2  # at least two Ray workers
     spans = sorted((datetime.fromisoformat(r["started"]), datetime.fromisoformat(r["finished"]))
@@ -95,7 +96,7 @@ def test_two_step_sweep_qmix_8_vdn_7_in_concurrent_workers(reference):
     assert "| two_step | qmix | – | 5/5 | 8.000 | [8.000, 8.000] |" in proc.stdout
     assert "| two_step | vdn | – | 5/5 | 7.000 | [7.000, 7.000] |" in proc.stdout
     assert "sweep" in proc.stderr and "run/s" in proc.stderr  # the progress bar over runs
-    log = (out / sweep.SWEEP_LOG).read_text()
+    log = (out / study_files.SWEEP_LOG).read_text()
     assert "finished, greedy return 8" in log and "finished, greedy return 7" in log
 
 
@@ -124,7 +125,7 @@ def _mid_run(out) -> list[str]:
     """Runs in training with a checkpoint beyond step 0 (so a stop now loses something)."""
     found = []
     for name, run in runs_of(out).items():
-        ckpt = os.path.join(out, name, sweep.CHECKPOINT_FILE)
+        ckpt = os.path.join(out, name, study_files.CHECKPOINT_FILE)
         if run.get("status") == "running" and os.path.exists(ckpt):
             found.append(name)
     return found
@@ -189,8 +190,8 @@ def test_sigint_and_sigkill_then_resume_equal_an_uninterrupted_sweep(reference, 
         for key in ("eval_return", "env_steps", "episodes", "updates", "weights_sha256"):
             assert run[key] == ref[name][key], (name, key)
         # every evaluation once, none lost: the same lines as the uninterrupted run's
-        assert (metrics_without_time(out / name / sweep.METRICS_FILE)
-                == metrics_without_time(ref_out / name / sweep.METRICS_FILE)), name
+        assert (metrics_without_time(out / name / study_files.METRICS_FILE)
+                == metrics_without_time(ref_out / name / study_files.METRICS_FILE)), name
     # the final table equals the one the uninterrupted sweep gives for these runs
     same = tmp_path / "reference-subset"
     for name in runs:
@@ -303,7 +304,7 @@ def test_a_run_folder_is_not_reused_for_other_numbers(tmp_path, capsys):
             "seed": 0, "steps": 999, "final_eval_episodes": 128}
     spec["run_id"] = sweep.run_id(spec)
     os.makedirs(out / spec["run_id"])
-    (out / spec["run_id"] / sweep.SPEC_FILE).write_text(json.dumps(spec))
+    (out / spec["run_id"] / study_files.SPEC_FILE).write_text(json.dumps(spec))
     assert _main(["sweep", "--scenario", "two_step", "--algo", "qmix", "--seeds", "0",
                   "--steps", "2000", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
@@ -326,29 +327,3 @@ def test_value_lists_and_run_ids():
     odd = sweep.run_id({**spec, "scenario": "pz:my.mod:make", "set": {}, "env": {}})
     assert odd.startswith("vdn-pz_my.mod_make-") and odd.endswith("-seed3")
     assert odd != sweep.run_id({**spec, "scenario": "pz:my.mod_make", "set": {}, "env": {}})
-
-
-def test_runs_are_submitted_seed_by_seed():
-    specs = [{"algo": a, "seed": s} for a in ("qmix", "vdn", "iql") for s in (3, 1, 2)]
-    order = [(s["seed"], s["algo"]) for s in sweep.submission_order(specs)]
-    assert order == [(3, "qmix"), (3, "vdn"), (3, "iql"), (1, "qmix"), (1, "vdn"),
-                     (1, "iql"), (2, "qmix"), (2, "vdn"), (2, "iql")]
-
-
-class _FakeTrainer:
-    def __init__(self, env_steps, history):
-        self.env_steps, self.history = env_steps, {"episode_return": history}
-
-
-def test_resume_cuts_the_metrics_back_to_the_checkpoint(tmp_path):
-    path = str(tmp_path / "metrics.jsonl")
-    rows = [{"kind": "eval", "env_steps": s, "eval_return": float(s)} for s in (100, 200, 300)]
-    with open(path, "w") as fh:
-        for row in rows:
-            fh.write(json.dumps(row) + "\n")
-        fh.write(json.dumps({"kind": "final", "env_steps": 300, "eval_return": 1.0}) + "\n")
-        fh.write('{"kind": "ev')  # killed mid-line
-    log = sweep.MetricsLog(path, _FakeTrainer(250, [(50, 1.0), (150, 2.0), (240, 3.0)]))
-    log.close()
-    assert sweep.read_metrics(path) == rows[:2]  # up to the checkpoint at 250, nothing else
-    assert log.seen == 2  # the episodes up to step 200 were averaged into earlier lines
