@@ -59,6 +59,11 @@ ACTIONS: tuple[Action, ...] = (
            "session.save_as"),
     Action("open", "Open…", ("Ctrl+O",), "Open a saved run", "session.open_file", "open",
            icon_only=True, presenting=False),
+    Action("open_study", "Open Study…", ("Ctrl+Shift+O",),
+           "Open a study folder (./studio sweep --out): curves and table over seeds, live",
+           "open_study"),
+    Action("study", "Study", ("F3",), "Switch between the open study and the run",
+           "toggle_study", checkable=True),
     Action("presentation", "Present", ("F11",),
            "Full screen, large type, minimal chrome (Esc leaves)", "toggle_presentation",
            "present", checkable=True, icon_only=True),
@@ -80,11 +85,12 @@ TOOLBAR = ("play", "step_env", "step_episode", "step_update", "evaluate", "|",
            "<speed_caption>", "<speed>", "<speed_label>", "|", "<scenario>", "<algo>", "reset",
            "<spacer>", "open", "save", "settings", "theme", "presentation")
 MENUS = (
-    ("&File", ("open", "<recent>", "|", "save", "save_as", "<save_buffer>", "<autosave>", "|",
-               "quit")),
+    ("&File", ("open", "open_study", "<recent>", "|", "save", "save_as", "<save_buffer>",
+               "<autosave>", "|", "quit")),
     ("&Run", ("play", "step_env", "step_episode", "step_update", "evaluate", "|", "faster",
               "slower", "|", "reset")),
-    ("&View", ("settings", "theme", "presentation", "next_agent", "leave_presentation")),
+    ("&View", ("study", "settings", "theme", "presentation", "next_agent",
+               "leave_presentation")),
     ("&Help", ("shortcuts",)),
 )
 

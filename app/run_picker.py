@@ -9,7 +9,6 @@ keeps its `--env` settings when the user switches away and back.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import QComboBox
 import envs
 from app.drawing import fmt
 from app.settings_panel import RunSettings
+from app.study import file_label
 from qmix.config import ALGOS, Config, make_config
 
 ALGO_LABELS = {"qmix": "QMIX", "vdn": "VDN", "iql": "IQL"}
@@ -41,7 +41,7 @@ def scenario_label(name: str) -> str:
 
 
 def window_title(config: Config, path: str | None, unsaved: bool) -> str:
-    name = os.path.basename(path) if path else "unsaved run"
+    name = file_label(path) if path else "unsaved run"
     star = " *" if unsaved else ""
     return f"QMIX Studio — {config.scenario} · {algo_label(config.algo)} — {name}{star}"
 

@@ -5,7 +5,8 @@ The run itself lives on the worker thread; this module only says *which* file an
 `TrainingController.save`/`load` do the work there (qmix/checkpoint/), and the worker's
 `saved` / `loaded` / `io_failed` signals come back to the slots here. `read_saved_config`
 reads a file's config without TensorFlow, so the window can show a saved run's scenario at
-once.
+once. A run opened from a study folder (app/study.py) is never saved over: Save asks for a new
+file and autosave waits for one, so the study's own checkpoint stays what its sweep wrote.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from app.controller import TrainingController
+from app.study import file_label, study_of_run
 from qmix.config import Config
 
 FILE_FILTER = "QMIX Studio runs (*.h5 *.hdf5);;All files (*)"
@@ -93,8 +95,16 @@ class RunFile(QObject):
                 "autosave": self.autosave_menu}
 
     # ---- dialogs -------------------------------------------------------------------------
+    def writable_path(self) -> str | None:
+        """Where Save writes without asking: the run's file, unless it belongs to a study."""
+        return None if study_of_run(self.path) else self.path
+
     def ask_save_path(self) -> str | None:
-        start = self.path or os.path.join(os.getcwd(), self.default_name())
+        if self.path and study_of_run(self.path):  # a study's run: a copy named after it
+            run_id = os.path.basename(os.path.dirname(os.path.abspath(self.path)))
+            start = os.path.join(os.getcwd(), f"{run_id}.h5")
+        else:
+            start = self.path or os.path.join(os.getcwd(), self.default_name())
         path, _ = QFileDialog.getSaveFileName(self.window, "Save run", start, FILE_FILTER)
         if path and not os.path.splitext(path)[1]:
             path += ".h5"
@@ -116,10 +126,11 @@ class RunFile(QObject):
 
     # ---- commands ------------------------------------------------------------------------
     def save(self) -> None:
-        if self.path is None:
+        path = self.writable_path()
+        if path is None:
             self.save_as()
         else:
-            self._save_to(self.path)
+            self._save_to(path)
 
     def save_as(self) -> None:
         path = self.ask_save_path()
@@ -131,11 +142,14 @@ class RunFile(QObject):
         if path:
             self.open_path(path)
 
-    def open_path(self, path: str) -> None:
+    def open_path(self, path: str) -> bool:
+        """Open the run saved in `path` (asking first about unsaved progress); False when
+        the user keeps the current run."""
         if not self.confirm_discard("Open another run"):
-            return
+            return False
         self.before_open()
         self.controller.load(path)
+        return True
 
     def _save_to(self, path: str) -> None:
         self.controller.save(path, self.save_buffer.isChecked())
@@ -151,7 +165,7 @@ class RunFile(QObject):
         if answer == QMessageBox.Cancel:
             return False
         if answer == QMessageBox.Save:
-            path = self.path or self.ask_save_path()
+            path = self.writable_path() or self.ask_save_path()
             if path:
                 self.close_after_save = True
                 self.controller.pause()
@@ -177,7 +191,7 @@ class RunFile(QObject):
         self.recent_menu.clear()
         files = self.recent_files()
         for path in files:
-            act = self.recent_menu.addAction(os.path.basename(path))
+            act = self.recent_menu.addAction(file_label(path))
             act.setToolTip(path)
             act.setStatusTip(path)
             act.triggered.connect(lambda _=False, p=path: self.open_path(p))
@@ -194,8 +208,9 @@ class RunFile(QObject):
             self.autosave_timer.stop()
 
     def _autosave(self) -> None:
-        if self.path and self.is_dirty():
-            self._save_to(self.path)
+        path = self.writable_path()
+        if path and self.is_dirty():
+            self._save_to(path)
 
     # ---- unsaved progress ----------------------------------------------------------------
     def is_dirty(self) -> bool:

@@ -155,4 +155,11 @@ def stylesheet(t: Theme, scale: float = 1.0) -> str:
     QLabel#cardInfo {{ color: {t.text}; font-size: {11.5 * scale}pt; }}
     QFrame#viewCard {{ background: {t.view_background}; border: 1px solid {t.border};
                border-radius: 10px; }}
+    QTreeWidget#studyTable {{ background: {t.panel}; border: none; font-size: {pt}pt; }}
+    QTreeWidget#studyTable::item {{ padding: {round(3 * scale)}px 6px; }}
+    QTreeWidget#studyTable::item:selected {{ background: {t.panel_alt}; color: {t.text}; }}
+    QTreeWidget#studyTable QHeaderView::section {{ background: {t.panel}; color: {t.text_dim};
+               border: none; border-bottom: 1px solid {t.border}; padding: 4px 6px;
+               font-size: {pt}pt; font-weight: 600; }}
+    QLabel#studyNote {{ font-size: {pt}pt; }}
     """

@@ -5,7 +5,8 @@ Everything here runs on the GUI thread and never touches TensorFlow or the Train
 go to the worker through `TrainingController` (app/controller.py), plain-data `Frame`s come
 back to the slots below. Where the rest lives: the controls in app/actions.py, the run's file
 in app/session.py, the next run's config in app/run_picker.py, the look in app/theme.py, the
-status bar in app/statusbar.py, the building blocks in app/widgets.py.
+status bar in app/statusbar.py, the building blocks in app/widgets.py, the study page (a
+`./studio sweep` folder, shown instead of the run) in app/study_view.py.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QScrollArea, QSizePolicy,
-                               QVBoxLayout, QWidget)
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 import envs
 from app.actions import Actions
@@ -30,10 +31,12 @@ from app.run_picker import RunPicker, view_header, window_title
 from app.session import RunFile
 from app.settings_panel import RunSettings
 from app.statusbar import StatusBar
+from app.study_view import StudyView
 from app.theme import PRESENTATION_SCALE, THEMES, Theme, app_font, palette, stylesheet
 from app.widgets import Banner, SpeedControl, card, dock, every, split
 from app.commands import EngineReady, Frame
 from app.worker import MOVING, Phase
+from qmix.cli import one_line
 from qmix.config import Config
 
 
@@ -75,8 +78,10 @@ class MainWindow(QMainWindow):
             "scenario": self.picker.scenario_combo, "algo": self.picker.algo_combo})
         self.acts.build_menus(self.menuBar(), self.session.menu_items())
         self.acts.set_presenting(self.toolbar, False)
+        self.acts["study"].setEnabled(False)  # until a study is open
         self.settings_dock.visibilityChanged.connect(self.acts["settings"].setChecked)
         self.status = StatusBar(self.statusBar())
+        self.study_view.notice.connect(lambda text: self.status.message(text, 6000))
         self._connect_worker()
         self.settings_panel.load(config)
         self.picker.sync(config)
@@ -117,13 +122,20 @@ class MainWindow(QMainWindow):
         # inspector and the curves share the right column.
         self.right_split = split(Qt.Vertical, self.inspector_card, self.plots_card, 5, 4)
         self.main_split = split(Qt.Horizontal, self.view_card, self.right_split, 4, 5)
+        # the study page takes the run's place while it is shown (F3 switches)
+        self.study_view = StudyView()
+        self.study_view.run_requested.connect(self.open_study_run)
+        self.study_view.back_requested.connect(lambda: self.show_study(False))
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.main_split)
+        self.pages.addWidget(self.study_view)
         self.banner = Banner()
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 10, 10, 10)
         layout.setSpacing(8)
         layout.addWidget(self.banner)
-        layout.addWidget(self.main_split, 1)
+        layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
         self.settings_panel = RunSettings()
@@ -315,6 +327,48 @@ class MainWindow(QMainWindow):
         self.controller.reset(config)
         self._update_title()
 
+    # ---- studies -------------------------------------------------------------------------
+    @Slot()
+    def open_study(self) -> None:
+        """File ▸ Open Study…: a folder from a dialog."""
+        path = self.study_view.ask_path()
+        if path:
+            self.open_study_folder(path)
+
+    def open_study_folder(self, path: str, study: dict[str, Any] | None = None) -> bool:
+        """Show the study in `path` (`study`: its data, if just read); a folder that is no
+        study is one line in the banner and nothing else changes."""
+        try:
+            self.study_view.open(path, study)
+        except ValueError as exc:
+            self.show_banner(f"Cannot open the study: {one_line(exc)}")
+            return False
+        self.banner.hide()
+        self.acts["study"].setEnabled(True)
+        self.show_study(True)
+        return True
+
+    @Slot()
+    def toggle_study(self) -> None:
+        self.show_study(not self.showing_study())
+
+    def showing_study(self) -> bool:
+        return self.pages.currentWidget() is self.study_view
+
+    def show_study(self, on: bool) -> None:
+        """The study page instead of the run's (only with a study open), or back."""
+        on = on and self.study_view.is_open()
+        self.pages.setCurrentWidget(self.study_view if on else self.main_split)
+        self.acts["study"].setChecked(on)
+        self._update_title()
+
+    @Slot(str)
+    def open_study_run(self, path: str) -> None:
+        """A run of the study double-clicked: opened as File ▸ Open opens a file (asking
+        first about unsaved progress); the run's page comes back once it goes ahead."""
+        if self.session.open_path(path):
+            self.show_study(False)
+
     def _load_scenario_defaults(self) -> None:
         self.settings_panel.load(self.picker.scenario_defaults(self.config), applied=False)
 
@@ -351,6 +405,7 @@ class MainWindow(QMainWindow):
         self.view.set_theme(theme, scale)
         self.inspector.set_theme(theme, scale)
         self.plots.apply_theme(theme, scale)
+        self.study_view.set_theme(theme, scale)
         self.acts.apply_icons(self.toolbar, theme.text, scale)
         self._show_playing(self.acts["play"].isChecked())
         self.on_phase(self.phase, "")
@@ -389,6 +444,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._apply_split)
         self.acts.set_presenting(self.toolbar, on)
         self.plots.set_compact(on)
+        self.study_view.set_presenting(on)
         self.inspector.legend.setVisible(not on)  # minimal chrome; the speaker explains
         self.apply_theme()
 
@@ -409,8 +465,10 @@ class MainWindow(QMainWindow):
             self.view_info.setText(text)
 
     def _update_title(self) -> None:
-        self.setWindowTitle(window_title(self.config, self.session.path,
-                                         self.session.is_dirty()))
+        title = window_title(self.config, self.session.path, self.session.is_dirty())
+        if self.showing_study():
+            title = f"QMIX Studio — study {self.study_view.path}"
+        self.setWindowTitle(title)
 
     def _refresh_status(self) -> None:
         fps = self.view.fps() if self.phase in MOVING else None
@@ -428,6 +486,7 @@ class MainWindow(QMainWindow):
             return
         for timer in (self.status_timer, self.plot_timer, self.session.autosave_timer):
             timer.stop()
+        self.study_view.shutdown()
         self.hide()  # gone from the screen at once, even if the worker is mid-compile
         self.controller.shutdown(timeout_s=1.0)
         super().closeEvent(event)

@@ -16,7 +16,8 @@ from app.actions import ACTIONS, MENUS, TOOLBAR, slot_of
 SHORTCUTS = {
     "play": ["Space"], "step_env": ["N", "Right"], "step_episode": ["E"], "step_update": ["U"],
     "evaluate": ["V"], "reset": ["R"], "faster": ["+"], "slower": ["-"], "save": ["Ctrl+S"],
-    "save_as": ["Ctrl+Shift+S"], "open": ["Ctrl+O"], "presentation": ["F11"],
+    "save_as": ["Ctrl+Shift+S"], "open": ["Ctrl+O"], "open_study": ["Ctrl+Shift+O"],
+    "study": ["F3"], "presentation": ["F11"],
     "theme": ["Ctrl+T"], "settings": ["F2"], "shortcuts": ["F1"], "quit": ["Ctrl+Q"],
 }
 
