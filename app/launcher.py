@@ -2,6 +2,7 @@
 
     qmix-studio                      open the app on the default scenario
     qmix-studio run.h5               open the app with a saved run
+    qmix-studio DIR                  open the app on a study (the --out folder of sweep)
     qmix-studio --scenario two_step  the app's own options (--help lists them)
     qmix-studio train --help         headless training
     qmix-studio inspect run.h5       summarise a saved run

@@ -1,10 +1,13 @@
-"""`python main.py [--scenario NAME] [--env NAME=VALUE ...] [--algo qmix|vdn|iql] [--seed N]
-[--presentation] [--theme dark|light]` opens QMIX Studio.
+"""`python main.py [RUN.h5 | STUDY_DIR] [--scenario NAME] [--env NAME=VALUE ...]
+[--algo qmix|vdn|iql] [--seed N] [--presentation] [--theme dark|light]` opens QMIX Studio.
 
 NAME is any scenario `main.py train` accepts: a built-in one, `pz:MODULE:FACTORY` or
 `gym:MODULE:ENV_ID`; `--env` sets the scenario's fields exactly as `main.py train --env` does.
 A scenario or `--env` value that cannot be built is one line on stderr (`error: ...`) and
-exit status 2, before any window opens.
+exit status 2, before any window opens. So is a path that does not exist or a folder that is
+no study (a study is the --out folder of `./studio sweep`: it has a sweep.json); a study opens
+on the study page, a file as a saved run (the worker checks it and says in the window what is
+wrong with it).
 
 Start-up order is the point of this module: Qt, NumPy, pygame and envs only (about 0.3 s),
 show the window with the scenario's first frame, *then* let the worker thread import
@@ -14,7 +17,8 @@ Test/bench hooks (environment variables, all optional):
   QMIX_STUDIO_AUTOPLAY=1        press Play as soon as the window is up
   QMIX_STUDIO_QUIT_AFTER=S      close the window S seconds after it is shown
   QMIX_STUDIO_REPORT=PATH       write a JSON line of timings and counters to PATH, once a
-                                second while running and on exit (with the exit code)
+                                second while running and on exit (with the exit code; `study`:
+                                the study folder on screen, if any)
 SIGINT/SIGTERM close the window cleanly (exit code 0), like the window's close button.
 """
 
@@ -56,7 +60,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
     parser = _Parser(
         prog=PROG, description="QMIX Studio: watch a team of agents learn to cooperate "
-        "with QMIX, live.", epilog=f"Also: {PROG} RUN.h5 opens a saved run; {PROG} train "
+        "with QMIX, live.", epilog=f"Also: {PROG} RUN.h5 opens a saved run, {PROG} DIR a "
+        f"study (the --out folder of {PROG} sweep); {PROG} train "
         f"--help, {PROG} inspect RUN.h5, {PROG} bench and {PROG} study work without a "
         "display.")
     parser.add_argument("--scenario", default=None, help="scenario to open (default: the "
@@ -103,17 +108,23 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
         args = parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2, already printed)
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
     from qmix.cli import dumps, one_line
 
-    first_env = None
+    study = None
     try:
+        if load_path:
+            from app.study import classify, open_study
+
+            if classify(load_path) == "study":  # the window shows it; no run file to load
+                study = (load_path, open_study(load_path))
+                load_path = None
         config, first_env = build_world(args)
     except ValueError as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
     if load_path:
         from app.session import read_saved_config
 
@@ -136,6 +147,8 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
 
     window = MainWindow(config, theme=args.theme, presentation=False, load_path=load_path,
                         first_env=first_env)
+    if study is not None:
+        window.open_study_folder(*study)
     if args.presentation:
         window.set_presentation(True)
     else:
@@ -184,7 +197,9 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
                     env_steps=last.env_steps if last else 0,
                     updates=last.updates if last else 0,
                     scenario=window.config.scenario, error=window.last_error,
-                    drawing=window.view.drawn_kind, **extra)
+                    drawing=window.view.drawn_kind,
+                    study=window.study_view.path if window.showing_study() else None,
+                    **extra)
         tmp = f"{report}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(dumps(data) + "\n")  # strict JSON: NaN/inf become null

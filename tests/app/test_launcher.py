@@ -54,3 +54,21 @@ def test_main_py_is_a_shim():
     with open(os.path.join(ROOT, "main.py"), encoding="utf-8") as fh:
         lines = [line for line in fh if line.strip()]
     assert len(lines) <= 5 and any("app.launcher" in line for line in lines)
+
+
+def test_a_path_that_is_no_run_or_study_is_one_line_exit_2_without_qt(tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "notes.txt").write_text("not a study")
+    for path, expected in ((tmp_path / "missing", "no such file or folder"),
+                           (plain, "not a study: it has no sweep.json")):
+        out = run([str(path)])
+        assert out.stdout.strip().splitlines()[-1] == "2 False", out.stderr  # before Qt
+        err = out.stderr.strip()
+        assert err.startswith("error: ") and expected in err and str(path) in err, err
+        assert err.count("\n") == 0 and "Traceback" not in err
+    main_py = subprocess.run([sys.executable, "main.py", str(plain)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert main_py.returncode == 2 and main_py.stderr.startswith("error: ")
+    assert main_py.stderr.count("\n") == 1

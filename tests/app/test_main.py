@@ -103,3 +103,34 @@ def test_run_app_opens_in_presentation_mode_and_quits_cleanly(qapp, monkeypatch,
         QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope,
                           os.environ.get("XDG_CONFIG_HOME", os.path.expanduser("~/.config")))
     assert time.perf_counter() - started < 60
+
+
+def test_run_app_opens_a_study_folder_on_the_study_page(qapp, monkeypatch, tmp_path):
+    from study_helpers import make_study
+
+    from app.main import run_app
+
+    study = str(tmp_path / "study")
+    make_study(study)
+    report = tmp_path / "report.json"
+    monkeypatch.setenv("QMIX_STUDIO_QUIT_AFTER", "1.0")
+    monkeypatch.setenv("QMIX_STUDIO_REPORT", str(report))
+    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path))
+    try:
+        assert run_app(["--scenario", "two_step"], load_path=study) == 0
+    finally:
+        QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope,
+                          os.environ.get("XDG_CONFIG_HOME", os.path.expanduser("~/.config")))
+    data = json.loads(report.read_text())
+    assert data["study"] == study and data["exit_code"] == 0 and data["error"] is None
+
+
+def test_run_app_refuses_a_folder_that_is_no_study(qapp, capsys, tmp_path):
+    from app.main import run_app
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "sweep.json").write_text("{}")  # a sweep.json but no runs
+    assert run_app([], load_path=str(broken)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "holds no runs" in err and err.count("\n") == 1
