@@ -175,6 +175,8 @@ class StudyView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
         self.table.itemActivated.connect(self._activated)
+        self.table.itemExpanded.connect(lambda _item: self.fit_split())
+        self.table.itemCollapsed.connect(lambda _item: self.fit_split())
         self.config_items: dict[str, QTreeWidgetItem] = {}
         self.run_items: dict[str, QTreeWidgetItem] = {}
         self._shape: list[tuple[str, tuple[str, ...]]] = []
@@ -452,12 +454,32 @@ class StudyView(QWidget):
             self._draw(self.study)
 
     def set_presenting(self, on: bool) -> None:
-        """Presentation mode: minimal chrome (no Back button, no hint); the curves get more
-        of the height."""
+        """Presentation mode: minimal chrome (no Back button, no hint, no path)."""
         self.presenting = on
         self.back.setVisible(not on)
         self.hint.setVisible(not on)
         self.info.setVisible(not on)
-        height = max(400, self.splitter.height())
-        top = 0.66 if on else 0.58
-        self.splitter.setSizes([int(height * top), int(height * (1 - top))])
+        QTimer.singleShot(0, self.fit_split)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not getattr(self, "_split_done", False):
+            self._split_done = True
+            QTimer.singleShot(0, self.fit_split)
+
+    def fit_split(self) -> None:
+        """The table as tall as its rows (a folded study: one per configuration; again when
+        one is unfolded), within 18 % to 45 % of the height (35 % presenting: the room looks
+        at the curves); the curves get the rest."""
+        total = self.splitter.height()
+        if total <= 0:
+            return
+        rows, top = 0, self.table.topLevelItemCount()
+        for i in range(top):
+            item = self.table.topLevelItem(i)
+            rows += 1 + (item.childCount() if item.isExpanded() else 0)
+        row = self.table.sizeHintForRow(0) if top else self.fontMetrics().height() + 8
+        want = self.table.header().height() + max(rows, 3) * row + 12
+        most = 0.35 if self.presenting else 0.45
+        table = int(min(max(want, 0.18 * total), most * total))
+        self.splitter.setSizes([total - table, table])
