@@ -15,8 +15,8 @@ import os
 import time
 from typing import Any
 
-from qmix.report import (CHECKPOINT_FILE, METRICS_FILE, RUN_FILE, SPEC_FILE, SWEEP_FILE,
-                         load_study)
+from qmix.report import load_study, status_line
+from qmix.study_files import CHECKPOINT_FILE, METRICS_FILE, RUN_FILE, SPEC_FILE, SWEEP_FILE
 
 POLL_MS = 2000  # how often the app looks at an open study's folder
 RECHECK_RUNNING_S = 30.0  # while runs are "running", reread this often even without changes
@@ -159,15 +159,8 @@ def run_progress(run: dict[str, Any]) -> str:
 
 
 def status_note(study: dict[str, Any]) -> str:
-    """One line over the table: how complete the study is and what the numbers cover."""
-    c = study["counts"]
-    if not study["partial"]:
-        text = f"All {c['total']} runs done: {c['finished']} finished"
-        return text + (f", {c['failed']} failed." if c["failed"] else ".")
-    rest = ", ".join(f"{c[k]} {k}" for k in ("running", "interrupted", "stopped", "pending",
-                                             "failed") if c.get(k))
-    return (f"Partial: {c['finished']} of {c['total']} runs finished ({rest}); mean, CI and "
-            "curves cover what has been written so far.")
+    """One line over the table: how complete the study is (the report's own line)."""
+    return status_line(study, markdown=False)
 
 
 # ---- the app never writes into a study ---------------------------------------------------

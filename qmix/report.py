@@ -238,14 +238,16 @@ def _fmt(value: float | None) -> str:
     return f"{value:.2f}" if abs(value) >= 10 else f"{value:.3f}"
 
 
-def _status_line(study: dict[str, Any]) -> str:
+def status_line(study: dict[str, Any], markdown: bool = True) -> str:
+    """One line over the table: how complete the study is and what the numbers cover."""
     c = study["counts"]
     if not study["partial"]:
         line = f"All {c['total']} runs done: {c['finished']} finished"
         return line + (f", {c['failed']} failed." if c["failed"] else ".")
     rest = ", ".join(f"{c[k]} {k}" for k in ("running", "interrupted", "stopped", "pending",
-                                             "failed") if c[k])
-    return (f"**Partial**: {c['finished']} of {c['total']} runs finished ({rest}); "
+                                             "failed") if c.get(k))
+    partial = "**Partial**" if markdown else "Partial"
+    return (f"{partial}: {c['finished']} of {c['total']} runs finished ({rest}); "
             f"the numbers cover the finished runs only (as of {study['generated']}).")
 
 
@@ -253,7 +255,7 @@ def markdown(study: dict[str, Any]) -> str:
     """The report as Markdown: status line, table, how the numbers were made."""
     episodes = sorted({r["eval_episodes"] for c in study["configs"] for r in c["runs"]
                        if r["eval_episodes"]})
-    lines = [_status_line(study), "",
+    lines = [status_line(study), "",
              "| scenario | algo | overrides | seeds | mean | 95% CI | per seed (final greedy "
              "return) |", "|---|---|---|---|---|---|---|"]
     for c in study["configs"]:

@@ -79,7 +79,7 @@ def test_names_and_numbers_come_from_load_study(tmp_path):
     partial = vdn["runs"][1]
     assert partial["status"] == "interrupted"
     assert s.run_progress(partial) == "100 of 200 env steps"
-    assert s.status_note(study).startswith("Partial: 3 of 4 runs finished (1 interrupted)")
+    assert s.status_note(study).startswith("Partial: 3 of 4 runs finished (1 interrupted);")
     assert s.steps_text(100_073) == "100k" and s.steps_text(1_500_000) == "1.5M"
     finish(vdn["runs"][1]["path"], 9.0)
     assert s.status_note(load_study(root)) == "All 4 runs done: 4 finished."
