@@ -102,6 +102,19 @@ def build_world(args: argparse.Namespace) -> tuple[Any, Any]:
     return config, env
 
 
+def no_display(environ: Any = None) -> str | None:
+    """Why the window cannot open here (one line), or None. On Linux without X11 or Wayland,
+    Qt aborts the process (SIGABRT) after a misleading line about libxcb-cursor0."""
+    environ = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("the app needs a display and none was found (DISPLAY and WAYLAND_DISPLAY are "
+            f"unset): run it on a desktop, or under Xvfb (xvfb-run {PROG}); {PROG} train, "
+            "inspect, bench, study, sweep and report work without one")
+
+
 def run_app(argv: list[str], load_path: str | None = None) -> int:
     """Open the app; returns the process exit code."""
     try:
@@ -121,6 +134,10 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
         config, first_env = build_world(args)
     except ValueError as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    missing = no_display()
+    if missing:
+        print(f"error: {missing}", file=sys.stderr)
         return 2
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

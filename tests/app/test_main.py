@@ -51,6 +51,27 @@ def test_main_py_refuses_a_bad_scenario_in_one_line():
         assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
 
 
+def test_main_py_without_a_display_says_so_in_one_line():
+    """Qt would abort (SIGABRT) after a misleading line about libxcb-cursor0."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = subprocess.run([sys.executable, "main.py", "--scenario", "two_step"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: the app needs a display"), out.stderr
+    assert "xvfb-run" in lines[0] and "train" in lines[0]
+
+
+def test_no_display_is_none_with_a_display_or_a_platform_plugin():
+    from app.main import no_display
+
+    assert no_display({"DISPLAY": ":0"}) is None
+    assert no_display({"WAYLAND_DISPLAY": "wayland-0"}) is None
+    assert no_display({"QT_QPA_PLATFORM": "offscreen"}) is None
+    assert "needs a display" in no_display({})  # the project's platform is Linux
+
+
 def test_run_app_opens_a_pz_world_and_reports_strict_json(qapp, monkeypatch, tmp_path):
     from app.main import run_app
 
