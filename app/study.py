@@ -15,7 +15,7 @@ import os
 import time
 from typing import Any
 
-from qmix.report import load_study, status_line
+from qmix.report import ci_text, fmt, load_study, per_seed_text, seeds_text, status_line
 from qmix.study_files import CHECKPOINT_FILE, METRICS_FILE, RUN_FILE, SPEC_FILE, SWEEP_FILE
 
 POLL_MS = 2000  # how often the app looks at an open study's folder
@@ -87,17 +87,6 @@ def has_running(study: dict[str, Any] | None) -> bool:
 
 
 # ---- names and numbers on screen --------------------------------------------------------
-def fmt(value: float | None) -> str:
-    """A return as the report prints it: 18.27, 7.000; "–" for none."""
-    if value is None:
-        return "–"
-    return f"{value:.2f}" if abs(value) >= 10 else f"{value:.3f}"
-
-
-def ci_text(ci: list[float] | None) -> str:
-    return "–" if ci is None else f"[{fmt(ci[0])}, {fmt(ci[1])}]"
-
-
 def steps_text(steps: int | float | None) -> str:
     """Env steps as 20k / 1.5M (as the plots' axes)."""
     if steps is None:
@@ -118,23 +107,6 @@ def config_key(config: dict[str, Any]) -> str:
 def config_name(config: dict[str, Any]) -> str:
     """Scenario, algorithm and overrides: 'pursuit · qmix (lr=0.001, env.grid_size=7)'."""
     return f"{config['scenario']} · {config['label']}"
-
-
-def seeds_text(config: dict[str, Any]) -> str:
-    """Seeds finished of all: '7/10', '3/5 (1 failed)'."""
-    text = f"{config['finished']}/{config['total']}"
-    return text + (f" ({config['failed']} failed)" if config["failed"] else "")
-
-
-def per_seed_text(config: dict[str, Any]) -> str:
-    """'0: 18.79, 1: 16.72, 2: failed' over the runs that ended."""
-    parts = []
-    for run in config["runs"]:
-        if run["status"] == "finished":
-            parts.append(f"{run['seed']}: {fmt(run['eval_return'])}")
-        elif run["status"] == "failed":
-            parts.append(f"{run['seed']}: failed")
-    return ", ".join(parts) or "–"
 
 
 def legend_text(config: dict[str, Any]) -> str:

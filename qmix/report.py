@@ -232,10 +232,32 @@ def load_study(path: str) -> dict[str, Any]:
     }
 
 
-def _fmt(value: float | None) -> str:
+def fmt(value: float | None) -> str:
+    """A return as the report prints it: 18.27, 7.000; "–" for none."""
     if value is None:
         return "–"
     return f"{value:.2f}" if abs(value) >= 10 else f"{value:.3f}"
+
+
+def ci_text(ci: list[float] | None) -> str:
+    return "–" if ci is None else f"[{fmt(ci[0])}, {fmt(ci[1])}]"
+
+
+def seeds_text(config: dict[str, Any]) -> str:
+    """Seeds finished of all: '7/10', '3/5 (1 failed)'."""
+    text = f"{config['finished']}/{config['total']}"
+    return text + (f" ({config['failed']} failed)" if config["failed"] else "")
+
+
+def per_seed_text(config: dict[str, Any]) -> str:
+    """'0: 18.79, 1: 16.72, 2: failed' over the runs that ended."""
+    parts = []
+    for run in config["runs"]:
+        if run["status"] == "finished":
+            parts.append(f"{run['seed']}: {fmt(run['eval_return'])}")
+        elif run["status"] == "failed":
+            parts.append(f"{run['seed']}: failed")
+    return ", ".join(parts) or "–"
 
 
 def status_line(study: dict[str, Any], markdown: bool = True) -> str:
@@ -260,17 +282,8 @@ def markdown(study: dict[str, Any]) -> str:
              "return) |", "|---|---|---|---|---|---|---|"]
     for c in study["configs"]:
         over = ", ".join(f"{k}={v}" for k, v in c["overrides"].items()) or "–"
-        per_seed = []
-        for run in c["runs"]:
-            if run["status"] == "finished":
-                per_seed.append(f"{run['seed']}: {_fmt(run['eval_return'])}")
-            elif run["status"] == "failed":
-                per_seed.append(f"{run['seed']}: failed")
-        ci = "–" if c["ci95"] is None else f"[{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}]"
-        count = f"{c['finished']}/{c['total']}" + (f" ({c['failed']} failed)" if c["failed"]
-                                                   else "")
-        lines.append(f"| {c['scenario']} | {c['algo']} | {over} | {count} | {_fmt(c['mean'])} "
-                     f"| {ci} | {', '.join(per_seed) or '–'} |")
+        lines.append(f"| {c['scenario']} | {c['algo']} | {over} | {seeds_text(c)} | "
+                     f"{fmt(c['mean'])} | {ci_text(c['ci95'])} | {per_seed_text(c)} |")
     b = study["bootstrap"]
     each = ("/".join(str(e) for e in episodes) + " greedy episodes") if episodes else (
         "greedy episodes")
@@ -302,7 +315,7 @@ def figure(study: dict[str, Any]) -> Any:
             continue
         name = c["label"] if len(scenarios) == 1 else f"{c['scenario']}: {c['label']}"
         final = ("" if c["mean"] is None else
-                 f": final {_fmt(c['mean'])} [{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}]")
+                 f": final {fmt(c['mean'])} [{fmt(c['ci95'][0])}, {fmt(c['ci95'][1])}]")
         line, = ax.plot(curve["env_steps"], curve["mean"], lw=1.8,
                         label=f"{name}, {c['finished']}/{c['total']} seeds{final}")
         ax.fill_between(curve["env_steps"], curve["low"], curve["high"],
