@@ -1,6 +1,6 @@
 """Acting without TensorFlow: a NumPy copy of the agent network picks every action.
 
-FACTS.md: a compiled TF call costs ~0.6 ms per pick, the same maths in NumPy ~0.04 ms. The
+docs/facts.md: a compiled TF call costs ~0.6 ms per pick, the same maths in NumPy ~0.04 ms. The
 weights are refreshed from the learner after every update, so the actor is never more than one
 update behind; QMIX is off-policy and tolerates that (the behaviour policy only has to explore).
 

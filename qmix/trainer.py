@@ -49,7 +49,7 @@ HISTORY_KEYS = tuple(curve.name for curve in CURVES)
 
 
 def configure_tensorflow() -> Any:
-    """Import TensorFlow quietly, on one intra/inter-op thread (FACTS.md: as fast as two here,
+    """Import TensorFlow quietly, on one intra/inter-op thread (docs/facts.md: as fast as two here,
     and it leaves the other core to the GUI)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # hides the oneDNN notices; same speed

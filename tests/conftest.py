@@ -1,6 +1,6 @@
 """Test-wide environment: headless Qt, silent pygame/SDL, quiet TensorFlow.
 
-Set before anything imports Qt, pygame or TensorFlow (FACTS.md: without a display and without
+Set before anything imports Qt, pygame or TensorFlow (docs/facts.md: without a display and without
 QT_QPA_PLATFORM=offscreen Qt aborts rather than skips).
 """
 
