@@ -9,9 +9,9 @@ only when a file changed (load_study of a 30-run study takes ~0.1 s: off the GUI
 only picks up the result). Double-clicking a run asks the window to open its checkpoint
 (`run_requested`), which it does exactly as File ▸ Open does.
 
-Why ~490 lines (over the project's ~450): the page's three widgets (curves, table, watcher)
-are small classes that only this page uses; their text and numbers already live in
-app/study.py (no Qt) and qmix/report.py.
+Why ~490 lines (over the project's ~450): the page (curves, table, note, buttons) and its
+folder watcher are used by nothing else, and their text and numbers already live elsewhere
+(app/study.py, no Qt; qmix/report.py); what is left is layout and styling of one page.
 """
 
 from __future__ import annotations
