@@ -102,17 +102,54 @@ def build_world(args: argparse.Namespace) -> tuple[Any, Any]:
     return config, env
 
 
-def no_display(environ: Any = None) -> str | None:
+# sonames Qt's X11 plugin needs that a bare Debian/Ubuntu lacks -> the package that has them
+XCB_PACKAGES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1", "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0", "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-randr.so.0": "libxcb-randr0", "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxcb-util.so.1": "libxcb-util1", "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libX11-xcb.so.1": "libx11-xcb1", "libEGL.so.1": "libegl1", "libGL.so.1": "libgl1",
+    "libfontconfig.so.1": "libfontconfig1", "libdbus-1.so.3": "libdbus-1-3",
+}
+
+
+def no_display(environ: Any = None, load: Any = None) -> str | None:
     """Why the window cannot open here (one line), or None. On Linux without X11 or Wayland,
-    Qt aborts the process (SIGABRT) after a misleading line about libxcb-cursor0."""
+    or with X11 but a library of Qt's X11 plugin missing, Qt aborts the process (SIGABRT) after
+    a line about libxcb-cursor0 whatever is really missing. So look first: is there a display,
+    and does the plugin itself load (`load(path)`, default `ctypes.CDLL`: the dynamic loader
+    names the first library it cannot find)?"""
     environ = os.environ if environ is None else environ
-    if not sys.platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+    platform = environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb"):
         return None
-    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
-        return None
-    return ("the app needs a display and none was found (DISPLAY and WAYLAND_DISPLAY are "
-            f"unset): run it on a desktop, or under Xvfb (xvfb-run {PROG}); {PROG} train, "
-            "inspect, bench, study, sweep and report work without one")
+    if not environ.get("DISPLAY"):
+        if environ.get("WAYLAND_DISPLAY") and not platform:
+            return None
+        return ("the app needs a display and none was found (DISPLAY is unset): run it on a "
+                f"desktop, or under Xvfb (xvfb-run {PROG}); {PROG} train, inspect, bench, "
+                "study, sweep and report work without one")
+    if environ.get("WAYLAND_DISPLAY") and not platform:
+        return None  # Qt tries Wayland first
+    import ctypes
+
+    import PySide6
+
+    plugin = os.path.join(os.path.dirname(PySide6.__file__), "Qt", "plugins", "platforms",
+                          "libqxcb.so")
+    if not os.path.exists(plugin):
+        return None  # another PySide6 layout: let Qt find its plugin
+    try:
+        (load or ctypes.CDLL)(plugin)
+    except OSError as exc:
+        text = str(exc)
+        missing = next((so for so in XCB_PACKAGES if text.startswith(so)), None)
+        what = (f"{missing} is missing (Debian/Ubuntu package {XCB_PACKAGES[missing]})"
+                if missing else text.split(":")[0] + " cannot be loaded")
+        return (f"Qt's X11 plugin cannot load: {what}; the README's Quick start has the "
+                "complete apt line")
+    return None
 
 
 def run_app(argv: list[str], load_path: str | None = None) -> int:

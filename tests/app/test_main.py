@@ -66,10 +66,28 @@ def test_main_py_without_a_display_says_so_in_one_line():
 def test_no_display_is_none_with_a_display_or_a_platform_plugin():
     from app.main import no_display
 
-    assert no_display({"DISPLAY": ":0"}) is None
+    assert no_display({"DISPLAY": ":0"}) is None  # this machine has the plugin's libraries
     assert no_display({"WAYLAND_DISPLAY": "wayland-0"}) is None
     assert no_display({"QT_QPA_PLATFORM": "offscreen"}) is None
     assert "needs a display" in no_display({})  # the project's platform is Linux
+    assert "needs a display" in no_display({"QT_QPA_PLATFORM": "xcb",
+                                            "WAYLAND_DISPLAY": "wayland-0"})
+
+
+def test_a_missing_library_of_qts_x11_plugin_is_named_with_its_package():
+    from app.main import no_display
+
+    def missing(soname):
+        def load(path):
+            assert path.endswith("libqxcb.so")
+            raise OSError(f"{soname}: cannot open shared object file: No such file or directory")
+        return load
+
+    line = no_display({"DISPLAY": ":0"}, load=missing("libxkbcommon-x11.so.0"))
+    assert line.startswith("Qt's X11 plugin cannot load: libxkbcommon-x11.so.0 is missing")
+    assert "libxkbcommon-x11-0" in line and "\n" not in line
+    line = no_display({"DISPLAY": ":0"}, load=missing("libfoo.so.9"))
+    assert "libfoo.so.9 cannot be loaded" in line
 
 
 def test_run_app_opens_a_pz_world_and_reports_strict_json(qapp, monkeypatch, tmp_path):
