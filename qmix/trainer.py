@@ -40,10 +40,11 @@ import envs
 from qmix.actor import NumpyAgent, epsilon_at, explore
 from qmix.buffer import EpisodeBuffer, allocate, episode_spec
 from qmix.config import Config
+from qmix.inspection import NumpyMixer, inspect_decision, mixer_weights
 from qmix.normalizer import Identity, RunningRange
 from qmix.callbacks import Callback, CallbackList, StopWhenSolved
 from qmix.checkpoint.compat import check_compatible
-from qmix.types import CURVES, Decision, Snapshot
+from qmix.types import CURVES, Decision, Inspection, Snapshot
 
 HISTORY_KEYS = tuple(curve.name for curve in CURVES)
 
@@ -99,7 +100,9 @@ class Trainer:
         self.learner = Learner(config, self.info, np.random.default_rng([config.seed, 2]))
         self.buffer = EpisodeBuffer(config.buffer_size, self.info)
         self.actor = NumpyAgent(config, self.info.n_agents, self.info.n_actions)
-        self.actor.set_weights(self.learner.agent_weights())
+        self.mixer_np = NumpyMixer(config.algo, self.info.n_agents)
+        self._refresh_acting(0)
+        self._executed0: tuple[_Rollout, dict[str, Any], int] | None = None  # see env_step
         self.callbacks = CallbackList(callbacks)
         self.stop_requested = False  # a callback returned False (qmix/callbacks.py)
 
@@ -178,8 +181,10 @@ class Trainer:
         q, h_new = self.actor.forward(
             self.actor.inputs(self.obs_norm(ro.ts.obs), ro.last_actions), ro.hidden)
         actions, greedy, explored = explore(q, ro.ts.avail_actions, eps, self.rng)
+        # the weights that decided go with the decision, for its inspection (qmix/inspection.py)
         ro.pending = dict(actions=actions, greedy=greedy, explored=explored, q=q,
-                          hidden_new=h_new, epsilon=eps)
+                          hidden_new=h_new, epsilon=eps, mixer=self._acting_mixer,
+                          weights_updates=self._acting_updates)
 
     def env_step(self) -> bool:
         """One step of every env copy. True when this step ended the rollout."""
@@ -189,6 +194,8 @@ class Trainer:
         assert ro is not None and ro.pending is not None
         p, t = ro.pending, ro.t
         alive = ~ro.done  # (C,) copies still in their episode
+        if alive[0]:  # copy 0's last executed decision, for its terminal frame (no copying)
+            self._executed0 = (ro, p, t)
         ro.data["actions"][:, t] = p["actions"]
         ts = self.env.step(p["actions"])
         reward = np.where(alive, ts.reward, 0.0)
@@ -217,6 +224,9 @@ class Trainer:
     def _end_rollout(self) -> None:
         ro = self._rollout
         assert ro is not None
+        ex = self._executed0
+        if ex is not None and ex[0] is ro:  # its inspection needs the inputs of its own time
+            ex[1]["scales"] = (self.state_norm(ro.data["state"][0, ex[2]]), self.reward_scale)
         if self.config.scale_rewards or self.config.standardise_rewards:
             self._update_reward_stats(ro.data["reward"][ro.data["filled"] > 0])
         self._update_input_stats(ro.data, ro.t)
@@ -315,7 +325,7 @@ class Trainer:
         """Bookkeeping after updates ran: fresh actor weights, history, callbacks."""
         if not results:
             return
-        self.actor.set_weights(self.learner.agent_weights())
+        self._refresh_acting(self.updates_done + len(results))
         sigma = self.reward_scale
         for learned in results:
             # the learner's values are in units of the reward scale: report them in the world's
@@ -331,6 +341,15 @@ class Trainer:
                     f"update {self.updates} produced a non-finite loss ({metrics['loss']}); "
                     "try a lower learning rate")
             self._emit("on_update", metrics)
+
+    def _refresh_acting(self, updates: int) -> None:
+        """The NumPy actor's agent weights and, copied at the same moment, the mixer's: the
+        weights that act (and that the inspection shows) until the next refresh; `updates`:
+        the updates they include. With `async_updates` they can be one round of updates
+        behind the online networks, which that round is changing on the update thread."""
+        self.actor.set_weights(self.learner.agent_weights())
+        self._acting_mixer = mixer_weights(self.learner.mixer.named)
+        self._acting_updates = int(updates)
 
     def finish_updates(self) -> None:
         """Wait for updates running in the background and take in their results."""
@@ -484,21 +503,30 @@ class Trainer:
         last = np.full((c, n), -1, np.int64)
         q, _ = self.actor.forward(self.actor.inputs(self.obs_norm(ts.obs), last), hidden)
         greedy = np.where(ts.avail_actions, q, -np.inf).argmax(-1)  # (C, N)
-        return self._eval_snapshot(ts, 0, 0.0, hidden, last, greedy, q)
+        return self._eval_snapshot(ts, 0, 0.0, hidden, last, greedy, q, online=True)
 
     def _eval_snapshot(self, ts: envs.TimeStep, t: int, ret: float, hidden: np.ndarray,
                        last: np.ndarray, greedy: np.ndarray | None,
-                       q: np.ndarray | None) -> Snapshot:
+                       q: np.ndarray | None, online: bool = False) -> Snapshot:
+        """A watched greedy step; its inspection from the weights acting in it, or (`online`,
+        as `inspect --step` has always printed) the compiled one through the online networks."""
         decision = None
         inspection = None
-        if greedy is not None and q is not None:
+        # copy 0 over (the other eval copies go on): its frame has no decision of its own
+        if greedy is not None and q is not None and not self.eval_env.done[0]:
             decision = Decision(t=t, obs=ts.obs[0].copy(), state=ts.state[0].copy(),
                                 avail_actions=ts.avail_actions[0].copy(),
                                 actions=greedy[0].copy(), greedy_actions=greedy[0].copy(),
                                 explored=np.zeros(self.info.n_agents, bool), epsilon=0.0,
-                                agent_qs=q[0] * np.float32(self.reward_scale))
-            inspection = self.inspect(ts.obs[0], ts.state[0], ts.avail_actions[0],
-                                      hidden[0], last[0], greedy[0])
+                                agent_qs=q[0] * np.float32(self.reward_scale),
+                                weights_updates=self._acting_updates)
+            if online:
+                inspection = self.inspect(ts.obs[0], ts.state[0], ts.avail_actions[0],
+                                          hidden[0], last[0], greedy[0])
+            else:
+                inspection = self._inspect_decision(
+                    decision, {"q": q, "mixer": self._acting_mixer,
+                               "scales": (self.state_norm(ts.state[0]), self.reward_scale)})
         return self._make_snapshot(self.eval_env, t, ret, decision, inspection, evaluating=True)
 
     # ------------------------------------------------------------------ watching
@@ -532,24 +560,62 @@ class Trainer:
         ro = self._rollout
         if ro is None or ro.pending is None or ro.done[0]:
             return None
-        p = ro.pending
-        return Decision(t=ro.t, obs=ro.ts.obs[0].copy(), state=ro.ts.state[0].copy(),
-                        avail_actions=ro.ts.avail_actions[0].copy(),
+        return self._decision(ro.pending, ro.t, ro.ts.obs[0], ro.ts.state[0],
+                              ro.ts.avail_actions[0])
+
+    def _scales(self, p: dict[str, Any], state: np.ndarray) -> tuple[np.ndarray, float]:
+        """The normalised state and the reward scale as the decision `p` saw them: today's
+        within its rollout (both change only at a rollout's end, which keeps them in p)."""
+        return p.get("scales") or (self.state_norm(state), self.reward_scale)
+
+    def _decision(self, p: dict[str, Any], t: int, obs: np.ndarray, state: np.ndarray,
+                  avail: np.ndarray) -> Decision:
+        sigma = self._scales(p, state)[1]
+        return Decision(t=t, obs=obs.copy(), state=state.copy(), avail_actions=avail.copy(),
                         actions=p["actions"][0].copy(), greedy_actions=p["greedy"][0].copy(),
                         explored=p["explored"][0].copy(), epsilon=float(p["epsilon"]),
-                        agent_qs=(p["q"][0] * self.reward_scale).astype(np.float32))
+                        agent_qs=(p["q"][0] * sigma).astype(np.float32),
+                        weights_updates=int(p["weights_updates"]))
+
+    def _inspect_decision(self, decision: Decision, p: dict[str, Any]) -> Inspection:
+        """`decision` of copy 0 (made as `p`: its actor Q, the mixer copied with the actor's
+        weights) through the weights that made it (qmix/inspection.py; ~0.1 ms)."""
+        state, sigma = self._scales(p, decision.state)
+        return inspect_decision(self.mixer_np, p["mixer"], p["q"][0], decision.avail_actions,
+                                decision.actions, decision.greedy_actions, state, sigma,
+                                decision.t, decision.env_copy, decision.weights_updates)
+
+    def _last_decision(self) -> Decision | None:
+        """The decision that ended copy 0's episode on screen (its terminal frame's), if any."""
+        ex = self._executed0
+        if ex is None:
+            return None
+        ro, p, t = ex
+        if ro is self._rollout and not ro.done[0]:
+            return None  # copy 0 is still in that episode: it has a pending decision
+        d = ro.data
+        return self._decision(p, t, d["obs"][0, t], d["state"][0, t], d["avail_actions"][0, t])
 
     def snapshot(self, inspect: bool = True) -> Snapshot:
-        """Copy 0's frame, its pending decision and (compiled) inspection, counters, metrics."""
+        """Copy 0's frame, its pending decision and the inspection of exactly that decision
+        through the weights that made it (at a terminal frame: the decision that ended the
+        episode, as `last_decision`), counters, metrics."""
         ro = self._rollout
         decision = self.pending_decision()
-        inspection = None
-        if inspect and decision is not None and ro is not None:
-            inspection = self.inspect(decision.obs, decision.state, decision.avail_actions,
-                                      ro.hidden[0], ro.last_actions[0], decision.actions)
+        inspection = last = last_inspection = None
+        if decision is not None and ro is not None and ro.pending is not None:
+            if inspect:
+                inspection = self._inspect_decision(decision, ro.pending)
+        else:
+            last = self._last_decision()
+            if last is not None and inspect and self._executed0 is not None:
+                last_inspection = self._inspect_decision(last, self._executed0[1])
         t = ro.t if ro is not None else self._last_t
         ret = float(ro.returns[0]) if ro is not None else float(self.env.episode_return[0])
-        return self._make_snapshot(self.env, t, ret, decision, inspection)
+        snap = self._make_snapshot(self.env, t, ret, decision, inspection)
+        snap.last_decision, snap.last_inspection = last, last_inspection
+        snap.copies_running = int((~ro.done).sum()) if ro is not None else 0
+        return snap
 
     # ------------------------------------------------------------------ checkpoint state
     def state_dict(self, include_buffer: bool = False) -> dict[str, Any]:
@@ -636,9 +702,12 @@ class Trainer:
         self.last_metrics = dict(state.get("last_metrics", {}))
         actor = {k[len("actor/"):]: np.asarray(v) for k, v in saved.items()
                  if k.startswith("actor/")}
-        self.actor.set_weights(actor if actor else self.learner.agent_weights())
+        self._refresh_acting(self.updates_done)  # the saved actor, if any, replaces its agent
+        if actor:  # (the mixer is the saved online one: the file keeps no acting mixer)
+            self.actor.set_weights(actor)
         # Start afresh at a rollout boundary with the restored RNG, as the saved run would.
         self._rollout = None
+        self._executed0 = None
         pending = [dict(m) for m in state.get("pending_updates", [])]
         if pending:  # taken in at the end of the next rollout, as in the saved run
             done: Future = Future()

@@ -25,6 +25,8 @@ class Decision:
     explored: np.ndarray  # (agents,) bool: the epsilon coin flip chose a random action
     epsilon: float
     agent_qs: np.ndarray  # (agents, actions) Q of every action, unavailable ones included
+    env_copy: int = 0  # the env copy the decision is of (the picture shows copy 0)
+    weights_updates: int = 0  # updates taken in when the weights that decided were copied
 
 
 @dataclass
@@ -40,6 +42,12 @@ class Inspection:
     v_s: float  # the mixer's state-dependent bias V(s) (0 for VDN and IQL)
     credit: np.ndarray  # (agents,) dQ_tot/dQ_a at the chosen joint action (>= 0 for QMIX)
     q_tot_table: np.ndarray | None = None  # (actions, actions) for 2 agents: row = agent 0
+    t: int = -1  # the decision's step within its episode (-1: not recorded)
+    env_copy: int = 0
+    # whose weights: "acting" = the NumPy actor's agent network that made the decision and the
+    # mixer copied with it (qmix/inspection.py); "online" = the learner's networks now
+    weights: str = "online"
+    weights_updates: int = -1  # updates taken in when the acting weights were copied
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -56,7 +64,7 @@ class Snapshot:
     t: int  # step within the current episode of copy 0
     episode_return: float  # copy 0's return so far
     decision: Decision | None  # the pending decision for this frame (None at a terminal frame)
-    inspection: Inspection | None
+    inspection: Inspection | None  # of exactly `decision` (None without one)
     true_joint_values: np.ndarray | None  # (actions, actions) where the scenario knows them
     env_steps: int
     episodes: int
@@ -66,6 +74,12 @@ class Snapshot:
     last_eval: float | None = None
     solved: bool = False
     evaluating: bool = False  # the frame comes from a greedy evaluation episode
+    # At a terminal frame of copy 0 (decision None): the decision that ended its episode (one
+    # step before the frame's t) and its inspection; None where there was none (a run just
+    # opened starts at a rollout boundary)
+    last_decision: Decision | None = None
+    last_inspection: Inspection | None = None
+    copies_running: int = 0  # env copies still in their episode (copy 0's may be over)
 
 
 @dataclass(frozen=True)
