@@ -119,7 +119,7 @@ class Frame:
     episodes: int
     updates: int
     running: bool
-    inspected: bool = True  # False: a full-speed frame without the compiled inspection
+    inspected: bool = True  # the snapshot's decision (if any) comes with its own inspection
     emitted_at: float = field(default_factory=time.perf_counter)
 
 

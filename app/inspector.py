@@ -26,7 +26,19 @@ from app.drawing import fmt
 from app.joint_table import JointTable
 from app.theme import DARK, Theme
 
-__all__ = ["AgentBars", "InspectorPanel", "JointTable", "StatTile", "fmt"]
+__all__ = ["AgentBars", "HEADING_TOOLTIP", "InspectorPanel", "JointTable", "StatTile", "fmt"]
+
+HEADING_TOOLTIP = (
+    "The decision of env copy 0 in the picture (same step t), with its own numbers: every "
+    "frame carries the inspection of exactly the decision it shows.\n"
+    "Whose weights: the ones that made the decision - the NumPy actor's agent network that "
+    "chose the actions, and the mixer copied from the learner at the same moment. Both are "
+    "refreshed when the run takes in a round of updates (a rollout's end, or U); with "
+    "async_updates that is one round behind the online networks, which the next round is "
+    "changing on the update thread meanwhile. 'acting weights, update N' names them; after "
+    "U the decision on screen keeps the weights it was made with and the next one uses the "
+    "new ones.\n"
+    "At an episode's end: the decision that ended it, or 'no decision yet'.")
 
 
 class StatTile(QFrame):
@@ -77,6 +89,7 @@ class InspectorPanel(QWidget):
         self.decision_label = QLabel("Waiting for the engine…")
         self.decision_label.setObjectName("decision")
         self.decision_label.setWordWrap(True)
+        self.decision_label.setToolTip(HEADING_TOOLTIP)
         layout.addWidget(self.decision_label)
         self.bars = AgentBars()
         layout.addWidget(self.bars, 1)
@@ -114,69 +127,117 @@ class InspectorPanel(QWidget):
         self.bars.update()
 
     def set_snapshot(self, snapshot: Any, action_names: tuple[str, ...]) -> None:
+        """Show the snapshot on screen: its decision and that decision's own inspection
+        (same env copy, same step), never another step's numbers. At a terminal frame: the
+        decision that ended the episode, said so; with none, "no decision yet"."""
         self.snapshot = snapshot
-        # copy 0's own return, as drawn in the picture (Snapshot.episode_return of a terminal
-        # frame is the last finished episode of any copy)
-        ret = (snapshot.frame or {}).get("episode_return", snapshot.episode_return)
-        insp = snapshot.inspection
-        dec = snapshot.decision
+        frame = snapshot.frame or {}
+        # copy 0's own return and step, as drawn in the picture (Snapshot.episode_return of a
+        # terminal frame is the last finished episode of any copy; eval copies may run longer)
+        ret = frame.get("episode_return", snapshot.episode_return)
+        t = frame.get("t", snapshot.t)
+        dec, insp = snapshot.decision, snapshot.inspection
         eps = dec.epsilon if dec is not None else snapshot.epsilon
         self._show("eps", self.tile_eps, fmt(eps) if not snapshot.evaluating else "0 (greedy)")
-        if insp is None and dec is None and self.snapshot_with_decision is not None:
-            # A terminal frame: nothing left to decide. Keep the last decision's numbers on
-            # screen (no flicker between steps) and say that the episode is over.
-            self._set_decision(f"Episode over · return {fmt(ret)} · "
-                               "bars show the last decision")
+        if dec is None:
+            self._show_no_decision(snapshot, t, ret, action_names)
             return
-        if insp is None:
-            for key, tile in (("q_chosen", self.tile_q_chosen), ("q_greedy", self.tile_q_greedy),
-                              ("v", self.tile_v)):
-                self._show(key, tile, "–")
-            qs = dec.agent_qs if dec is not None else None
-            self.bars.set_data(qs, None if dec is None else dec.avail_actions,
-                               None if dec is None else dec.actions,
-                               None if dec is None else dec.greedy_actions,
-                               None if dec is None else dec.explored, None, action_names,
+        if insp is None or insp.t not in (-1, dec.t) or insp.env_copy != dec.env_copy:
+            # a decision without its own inspection: its Q from the actor, no mixer numbers
+            self.snapshot_with_decision = None
+            self._show_tiles(None)
+            self.bars.set_data(dec.agent_qs, dec.avail_actions, dec.actions,
+                               dec.greedy_actions, dec.explored, None, action_names,
                                snapshot.evaluating)
-            end = "Episode over" if dec is None else f"Step t = {snapshot.t}"
-            self._set_decision(f"{end} · return so far {fmt(ret)}")
+            self._set_decision(f"Step t = {dec.t} · return so far {fmt(ret)} · "
+                               f"{self._mode(snapshot, dec)} · no inspection for this step")
+            self._show_table(snapshot, None, action_names)
+            return
+        self.snapshot_with_decision = snapshot
+        self._show_decision(snapshot, dec, insp, action_names)
+        self._set_decision(f"Step t = {dec.t} · return so far {fmt(ret)} · "
+                           f"{self._mode(snapshot, dec)}{self._weights(snapshot, insp)}")
+
+    def _show_no_decision(self, snapshot: Any, t: int, ret: float,
+                          action_names: tuple[str, ...]) -> None:
+        frame = snapshot.frame or {}
+        over = bool(frame.get("terminated") or frame.get("truncated"))
+        waiting = int(getattr(snapshot, "copies_running", 0))
+        if not over:  # a run just opened: it resumes at the start of an episode
+            text = "No decision yet · the run goes on with a new episode at the next step"
+        else:
+            text = f"Episode over at t = {t} · return {fmt(ret)}"
+            if snapshot.evaluating:
+                text += " · greedy evaluation"
+            elif waiting:
+                text += (f" · waiting for {waiting} other env "
+                         f"cop{'y' if waiting == 1 else 'ies'}: N steps them, a new episode "
+                         "starts when all have ended")
+            else:
+                text += " · no decision yet: the next step starts the next episode"
+        last = getattr(snapshot, "last_decision", None)
+        last_insp = getattr(snapshot, "last_inspection", None)
+        if over and last is not None and last_insp is not None and \
+                last_insp.t in (-1, last.t):
+            # the decision that led to this very frame, and its own inspection
+            self.snapshot_with_decision = snapshot
+            self._show_decision(snapshot, last, last_insp, action_names)
+            self._set_decision(f"{text} · bars: the decision at t = {last.t} that ended it"
+                               f"{self._weights(snapshot, last_insp)}")
+            return
+        self.snapshot_with_decision = None
+        self._show_tiles(None)
+        self.bars.set_data(None, None, None, None, None, None, action_names,
+                           snapshot.evaluating)
+        self._show_table(snapshot, None, action_names)
+        self._set_decision(text)
+
+    def _show_decision(self, snapshot: Any, dec: Any, insp: Any,
+                       action_names: tuple[str, ...]) -> None:
+        self._show_tiles(insp)
+        self.bars.set_data(insp.agent_qs, insp.avail_actions, insp.chosen_actions,
+                           insp.greedy_actions, dec.explored, insp.credit, action_names,
+                           snapshot.evaluating)
+        self._show_table(snapshot, insp, action_names)
+
+    def _show_tiles(self, insp: Any) -> None:
+        self._show("q_chosen", self.tile_q_chosen, "–" if insp is None else fmt(insp.q_tot_chosen))
+        self._show("q_greedy", self.tile_q_greedy, "–" if insp is None else fmt(insp.q_tot_greedy))
+        self._show("v", self.tile_v, "–" if insp is None else fmt(insp.v_s))
+
+    def _show_table(self, snapshot: Any, insp: Any, action_names: tuple[str, ...]) -> None:
+        if insp is None or insp.q_tot_table is None:
             self.table.set_data(None, None, None, None, action_names, "")
             self.table.hide()
             return
-        self.snapshot_with_decision = snapshot
-        self._show("q_chosen", self.tile_q_chosen, fmt(insp.q_tot_chosen))
-        self._show("q_greedy", self.tile_q_greedy, fmt(insp.q_tot_greedy))
-        self._show("v", self.tile_v, fmt(insp.v_s))
-        explored = dec.explored if dec is not None else None
-        self.bars.set_data(insp.agent_qs, insp.avail_actions, insp.chosen_actions,
-                           insp.greedy_actions, explored, insp.credit, action_names,
-                           snapshot.evaluating)
-        who = [str(i) for i in np.flatnonzero(explored)] if explored is not None else []
+        chosen = tuple(int(a) for a in insp.chosen_actions[:2])
+        greedy = tuple(int(a) for a in insp.greedy_actions[:2])
+        state = str(snapshot.frame.get("state_name", "")) if snapshot.frame else ""
+        self.table.set_data(np.asarray(insp.q_tot_table), snapshot.true_joint_values,
+                            chosen, greedy, action_names, state)
+        if self.table.isHidden():
+            self.table.show()
+
+    @staticmethod
+    def _mode(snapshot: Any, dec: Any) -> str:
         if snapshot.evaluating:
-            mode = "Greedy evaluation episode"
-        elif who:
-            mode = ("agent " if len(who) == 1 else "agents ") + ", ".join(who) + \
+            return "Greedy evaluation episode"
+        who = [str(i) for i in np.flatnonzero(dec.explored)]
+        if who:
+            return ("agent " if len(who) == 1 else "agents ") + ", ".join(who) + \
                 " explored (random action)"
-        else:
-            mode = "every agent acts greedily"
-        frame = snapshot.frame or {}
-        t = frame.get("t", snapshot.t)  # copy 0's own step (eval copies may run longer)
-        if frame.get("terminated") or frame.get("truncated"):
-            self._set_decision(f"Episode over at t = {t} · return "
-                               f"{fmt(ret)} · {mode}")
-        else:
-            self._set_decision(f"Step t = {t} · return so far "
-                               f"{fmt(ret)} · {mode}")
-        if insp.q_tot_table is not None:
-            chosen = tuple(int(a) for a in insp.chosen_actions[:2])
-            greedy = tuple(int(a) for a in insp.greedy_actions[:2])
-            state = str(snapshot.frame.get("state_name", "")) if snapshot.frame else ""
-            self.table.set_data(np.asarray(insp.q_tot_table), snapshot.true_joint_values,
-                                chosen, greedy, action_names, state)
-            if self.table.isHidden():
-                self.table.show()
-        else:
-            self.table.hide()
+        return "every agent acts greedily"
+
+    @staticmethod
+    def _weights(snapshot: Any, insp: Any) -> str:
+        """Whose weights the numbers are: the acting ones, and how far the online run is."""
+        done = int(getattr(insp, "weights_updates", -1))
+        if getattr(insp, "weights", "online") != "acting" or done < 0:
+            return ""
+        since = int(snapshot.updates) - done
+        return f" · acting weights, update {done}" + (
+            f" ({since} update{'s' if since != 1 else ''} since: the next decision uses them)"
+            if since > 0 else "")
 
     def _set_decision(self, text: str) -> None:
         if self.decision_label.text() != text:

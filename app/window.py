@@ -29,7 +29,7 @@ from app.controller import TrainingController
 from app.engine import TrainerFactory
 from app.env_view import EnvView
 from app.icons import make_icon
-from app.inspector import InspectorPanel
+from app.inspector import HEADING_TOOLTIP, InspectorPanel
 from app.plots import PlotsPanel
 from app.run_picker import RunPicker, view_header, window_title
 from app.session import RunFile
@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.inspector_card = card("Inspector · the step on screen", scroll,
                                    self.inspector.legend)
+        self.inspector_card.findChild(QLabel, "cardTitle").setToolTip(HEADING_TOOLTIP)
         self.plots = PlotsPanel()
         self.plots_card = card("Learning curves · x = env steps", self.plots)
 
@@ -204,17 +205,27 @@ class MainWindow(QMainWindow):
             self.session.progress(frame.env_steps, frame.updates)
             snap = frame.snapshot
             if snap is not None:
-                self.view.badge = "GREEDY EVALUATION" if snap.evaluating else ""
+                self.view.badge = self._badge(snap)
                 # the decision about to be executed, drawn on the picture (arrows, or the
                 # "next" action of the vector view); none on a terminal frame
                 pending = None if snap.decision is None else snap.decision.actions
                 self.view.set_frame(snap.frame, pending)
                 names = tuple(self.info.action_names) if self.info is not None else ()
-                if frame.inspected or snap.evaluating:
-                    self.inspector.set_snapshot(snap, names)
+                # every frame: the picture and the inspector are of the same decision
+                self.inspector.set_snapshot(snap, names)
                 self._set_view_info(snap.frame.get("scenario", ""), snap)
         finally:
             self.controller.worker.frame_consumed()
+
+    @staticmethod
+    def _badge(snap: Any) -> str:
+        """Top-left of the picture: a greedy episode, or copy 0 waiting for the others."""
+        if snap.evaluating:
+            return "GREEDY EVALUATION"
+        waiting = int(getattr(snap, "copies_running", 0))
+        if snap.decision is None and waiting:
+            return f"EPISODE OVER · {waiting} OTHER COP{'Y' if waiting == 1 else 'IES'} RUNNING"
+        return ""
 
     @Slot(object, str)
     def on_phase(self, phase: Phase, detail: str) -> None:
@@ -235,6 +246,9 @@ class MainWindow(QMainWindow):
         self.settings_panel.load(self.config)
         self.picker.sync(self.config)
         self.select_agent(-1)
+        # a new run (Reset, Open): nothing of the previous run's stays in the inspector; the
+        # run's first frame follows this signal
+        self.inspector.clear("No decision yet")
         env_steps, updates = ready.counters
         self._counters = (env_steps, 0, updates)
         self.session.new_run(ready.loaded_from, env_steps, updates)  # nothing unsaved yet
