@@ -6,12 +6,11 @@ clock in `tests/app/test_pacing.py`. Measured on 2 cores (docs/facts.md, app/ben
 
 - Frames go to the GUI at most `MAX_FPS` a second, and only when the GUI drew the previous
   one: 5,000 unthrottled emits took the GUI 3 s to drain.
-- At full speed the compiled inspection (per-agent Q, Q_tot, V(s), credit) rides on at most
-  `INSPECT_HZ` frames a second: inspecting every 60 Hz frame cut training to 64 % of headless
-  and the view to 30 fps; at 12 Hz the numbers still change faster than anyone reads them.
-  Paused, stepping and slow motion inspect every frame.
-- An inspection made while a background update runs waits for the update's ops (10 ms median
-  vs ~1 ms), so it waits for a gap between updates (at most 0.5 s).
+- `FrameClock.wants_inspection` / `INSPECT_HZ` throttled the *compiled* inspection (inspecting
+  every 60 Hz frame with it cut training to 64 % of headless; one made while a background
+  update runs waits for the update's ops, 10 ms vs ~1 ms). The worker no longer uses them:
+  throttled, the window showed the picture of one step beside the numbers of an older one.
+  Every frame now carries a NumPy inspection of its own decision (~0.2 ms, qmix/inspection.py).
 """
 
 from __future__ import annotations
