@@ -6,11 +6,10 @@ clock in `tests/app/test_pacing.py`. Measured on 2 cores (docs/facts.md, app/ben
 
 - Frames go to the GUI at most `MAX_FPS` a second, and only when the GUI drew the previous
   one: 5,000 unthrottled emits took the GUI 3 s to drain.
-- `FrameClock.wants_inspection` / `INSPECT_HZ` throttled the *compiled* inspection (inspecting
-  every 60 Hz frame with it cut training to 64 % of headless; one made while a background
-  update runs waits for the update's ops, 10 ms vs ~1 ms). The worker no longer uses them:
-  throttled, the window showed the picture of one step beside the numbers of an older one.
-  Every frame now carries a NumPy inspection of its own decision (~0.2 ms, qmix/inspection.py).
+- No inspection throttle: every frame carries a NumPy inspection of its own decision (~0.2
+  ms, qmix/inspection.py). The compiled one was throttled to 12 Hz (at 60 Hz it cut training
+  to 64 % of headless), and the window then showed one step's picture beside an older step's
+  numbers.
 """
 
 from __future__ import annotations
@@ -21,9 +20,7 @@ from collections.abc import Callable
 SPEEDS: tuple[float | None, ...] = (1, 2, 4, 8, 15, 30, 60, 120, 250, 500, None)
 """The speed slider's stops, in env steps per second; None = flat out (view at display rate)."""
 MAX_FPS = 60.0
-INSPECT_HZ = 12.0
 WATCH_STEPS_PER_S = 8.0  # Evaluate at full speed still shows the greedy episode, watchably
-INSPECT_AT_LEAST_EVERY_S = 0.5
 CATCH_UP_S = 0.25  # slow motion: a late step may be made up for, but no more than this
 
 Clock = Callable[[], float]
@@ -42,31 +39,21 @@ def watch_rate(steps_per_s: float | None) -> float:
 
 
 class FrameClock:
-    """When the next frame may leave the worker, and whether it carries the inspection.
+    """When the next frame may leave the worker.
 
     Frames are due on a fixed 1/MAX_FPS grid: at most MAX_FPS a second on average, and a
     frame that came late (a long step) does not push every later one back - the next may come
     sooner, with at most half a period of catch-up."""
 
-    def __init__(self, max_fps: float = MAX_FPS, inspect_hz: float = INSPECT_HZ) -> None:
+    def __init__(self, max_fps: float = MAX_FPS) -> None:
         self.period = 1.0 / max_fps
-        self.inspect_period = 1.0 / inspect_hz
         self.due = 0.0  # when the next full-speed frame may be emitted
-        self.last_inspect = 0.0
 
     def may_emit(self, now: float, gui_ready: bool, force: bool = False) -> bool:
         return force or (now >= self.due and gui_ready)
 
-    def wants_inspection(self, now: float, updates_running: Callable[[], bool],
-                         force: bool = False) -> bool:
-        since = now - self.last_inspect
-        return force or since >= INSPECT_AT_LEAST_EVERY_S or (
-            since >= self.inspect_period and not updates_running())
-
-    def emitted(self, now: float, inspected: bool) -> None:
+    def emitted(self, now: float) -> None:
         self.due = max(self.due + self.period, now + 0.5 * self.period)
-        if inspected:
-            self.last_inspect = now
 
 
 class StepClock:

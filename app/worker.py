@@ -448,6 +448,6 @@ class TrainingWorker(QObject):
                       running=self.commands.playing.is_set(),
                       inspected=snapshot.decision is None or snapshot.inspection is not None)
         self._curves_reset = False
-        self._frames.emitted(now, frame.inspected)
+        self._frames.emitted(now)
         self.commands.gui_ready.clear()
         self.frame_ready.emit(frame)

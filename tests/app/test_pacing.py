@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from app.pacing import (INSPECT_HZ, MAX_FPS, SPEEDS, WATCH_STEPS_PER_S, FrameClock, StepClock,
+from app.pacing import (MAX_FPS, SPEEDS, WATCH_STEPS_PER_S, FrameClock, StepClock,
                         UpdatePacer, draws_every_step, watch_rate)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -36,26 +36,15 @@ def test_frames_keep_a_fixed_grid_with_half_a_period_of_catch_up():
     clock = FrameClock()
     period = 1 / MAX_FPS
     assert clock.may_emit(0.0, gui_ready=True)
-    clock.emitted(0.0, inspected=False)
+    clock.emitted(0.0)
     assert not clock.may_emit(0.5 * period, gui_ready=True)  # too soon
     assert clock.may_emit(0.5 * period, gui_ready=True, force=True)  # a forced frame goes out
     assert not clock.may_emit(period, gui_ready=False)  # the GUI has not drawn the last one
     assert clock.may_emit(period, gui_ready=True)
-    clock.emitted(10 * period, inspected=False)  # a long step: late
+    clock.emitted(10 * period)  # a long step: late
     assert clock.due == pytest.approx(10.5 * period)  # the next may come sooner, not at once
-    clock.emitted(clock.due, inspected=False)
+    clock.emitted(clock.due)
     assert clock.due == pytest.approx(11.5 * period)  # back on the grid
-
-
-def test_inspection_rides_on_a_few_frames_and_waits_for_a_gap_between_updates():
-    clock = FrameClock()
-    clock.emitted(1.0, inspected=True)
-    busy, idle = (lambda: True), (lambda: False)
-    assert not clock.wants_inspection(1.0 + 0.5 / INSPECT_HZ, idle)
-    assert clock.wants_inspection(1.0 + 1.01 / INSPECT_HZ, idle)
-    assert not clock.wants_inspection(1.0 + 1.01 / INSPECT_HZ, busy)  # updates running
-    assert clock.wants_inspection(1.51, busy)  # but at least every half second
-    assert clock.wants_inspection(1.0, busy, force=True)  # paused, stepping: every frame
 
 
 def test_slow_motion_clock_catches_up_at_most_a_quarter_second():
