@@ -1,5 +1,6 @@
 """The dependency direction is app -> qmix -> envs, never reversed: qmix and envs import and
-run without Qt (on a machine with no display), and envs without TensorFlow. Each check runs in
+run without Qt (on a machine with no display), and envs without TensorFlow; the app's plain
+Python rules (pacing, commands, a study folder) need neither Qt, TensorFlow nor pygame. Each check runs in
 a fresh interpreter in which the forbidden packages cannot be imported at all."""
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ PROBE = textwrap.dedent("""
     sys.meta_path.insert(0, Block())
     for package in {packages!r}:
         pkg = importlib.import_module(package)
-        for info in pkgutil.walk_packages(pkg.__path__, package + "."):
+        for info in pkgutil.walk_packages(getattr(pkg, "__path__", []), package + "."):
             if info.name.endswith("__main__"):
                 continue
             importlib.import_module(info.name)
@@ -40,6 +41,8 @@ PROBE = textwrap.dedent("""
 @pytest.mark.parametrize("packages, blocked", [
     (["qmix", "envs"], ["PySide6", "app", "pyqtgraph"]),
     (["envs"], ["tensorflow", "keras", "PySide6", "app", "qmix"]),
+    (["app.pacing", "app.commands", "app.study"], ["PySide6", "tensorflow", "pygame",
+                                                    "pyqtgraph"]),
 ])
 def test_packages_import_without_the_layers_above_them(packages, blocked):
     code = PROBE.format(packages=packages, blocked=blocked)

@@ -1,30 +1,17 @@
 """A study folder as the app sees it (app/study.py), as plain Python: which paths are studies,
 the folder's fingerprint changes exactly when a file load_study reads changes (so the app
 re-reads only then), what configurations and runs are called on screen (numbers straight
-from load_study), and which files belong to a study. No Qt - the module imports none."""
+from load_study), and which files belong to a study. No Qt: tests/test_layering.py checks the module imports none."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 from study_helpers import add_metrics, finish, make_study
 
 from app import study as s
 from qmix.report import load_study
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def test_imports_neither_qt_nor_tensorflow():
-    code = ("import sys, app.study; "
-            "print(sorted(m for m in ('PySide6', 'tensorflow', 'pyqtgraph') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120, env=dict(os.environ, PYTHONPATH=ROOT))
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
 
 
 def test_a_path_is_a_study_a_run_or_an_error(tmp_path):

@@ -1,27 +1,12 @@
 """Pacing and throttling (app/pacing.py) as plain Python, on a fake clock: no Qt, no
-TensorFlow - and the module imports neither."""
+TensorFlow (tests/test_layering.py checks the module imports neither)."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
 
 import pytest
 
 from app.pacing import (MAX_FPS, SPEEDS, WATCH_STEPS_PER_S, FrameClock, StepClock,
                         UpdatePacer, draws_every_step, watch_rate)
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def test_imports_neither_qt_nor_tensorflow():
-    code = ("import sys, app.pacing, app.commands; "
-            "print(sorted(m for m in ('PySide6', 'tensorflow', 'pygame') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120, env=dict(os.environ, PYTHONPATH=ROOT))
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
 
 
 def test_slow_motion_draws_every_step_up_to_the_display_rate():
