@@ -84,7 +84,7 @@ def build_world(args: argparse.Namespace) -> tuple[Any, Any]:
     """(config, the scenario's first env copy, reset) from the command line; ValueError (one
     line) when the scenario, an `--env` value or the world itself cannot be built."""
     import envs
-    from qmix.cli import parse_assignments
+    from qmix.userio import parse_assignments
     from qmix.config import make_config
 
     scenario_kwargs = parse_assignments(args.env, "--env")
@@ -158,7 +158,7 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
         args = parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2, already printed)
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
-    from qmix.cli import dumps, one_line
+    from qmix.userio import dumps, one_line
 
     study = None
     try:

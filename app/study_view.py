@@ -33,7 +33,7 @@ from app.study import (POLL_MS, RECHECK_RUNNING_S, ci_text, config_key, config_n
                        run_progress, scan, seeds_text, status_note)
 from app.theme import DARK, Theme
 from app.widgets import card, split
-from qmix.cli import one_line
+from qmix.userio import one_line
 
 COLUMNS = ("configuration", "seeds", "mean", "95% CI", "per seed (final greedy return)")
 ROLE_RUN = Qt.UserRole  # a run row's run dict (load_study's); None on a configuration row

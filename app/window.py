@@ -40,7 +40,7 @@ from app.theme import PRESENTATION_SCALE, THEMES, Theme, app_font, palette, styl
 from app.widgets import Banner, SpeedControl, card, dock, every, split
 from app.commands import EngineReady, Frame
 from app.worker import MOVING, Phase
-from qmix.cli import one_line
+from qmix.userio import one_line
 from qmix.config import Config
 
 

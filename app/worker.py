@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from app.commands import NEEDS_A_RUN, Command, CommandChannel, EngineReady, Frame
 from app.engine import CurveCollector, TrainerFactory, TrainerLike, default_trainer_factory
 from app.pacing import (FrameClock, StepClock, UpdatePacer, draws_every_step, watch_rate)
-from qmix.cli import one_line
+from qmix.userio import one_line
 from qmix.config import Config
 from qmix.types import Snapshot
 

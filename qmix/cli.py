@@ -7,8 +7,6 @@ User errors (bad config values, unknown scenarios, unreadable checkpoints) print
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 import time
 from dataclasses import fields
@@ -16,34 +14,7 @@ from typing import Any, Sequence
 
 from qmix.callbacks import PeriodicSave, ProgressBar, TensorBoard
 from qmix.config import ALGOS, PRESETS, Config, field_docs, make_config
-
-
-def _parse_value(text: str) -> Any:
-    """A --set/--env value: JSON (1e-3, true, [1, 2], {"a": 1}), Python's True/False/None,
-    else the text itself (the config's type check then names the field if it does not fit)."""
-    python_words = {"True": True, "False": False, "None": None}
-    if text.strip() in python_words:
-        return python_words[text.strip()]
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
-def json_safe(value: Any) -> Any:
-    """Plain JSON: NaN and infinities become null (json.dumps would write `Infinity`, which
-    is not JSON and which strict parsers reject)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
-
-
-def dumps(value: Any, **kwargs: Any) -> str:
-    return json.dumps(json_safe(value), allow_nan=False, **kwargs)
+from qmix.userio import dumps, one_line, parse_assignments
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,16 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("report", help="a study's table and curves (main.py report --help)",
                    add_help=False)
     return parser
-
-
-def parse_assignments(items: list[str], what: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise ValueError(f"{what} expects NAME=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
-        out[key.strip()] = _parse_value(value)
-    return out
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -253,8 +214,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: training diverged: {one_line(exc)}", file=sys.stderr)
         return 1
     return 0
-
-
-def one_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__

@@ -40,7 +40,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from qmix.cli import dumps, one_line
+from qmix.userio import dumps, one_line
 from qmix.study_files import (CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, RUN_FILE, SPEC_FILE,
                               SWEEP_FILE, is_locked, read_json, read_metrics, write_json)
 

@@ -14,7 +14,7 @@ import json
 import os
 from typing import Any
 
-from qmix.cli import dumps
+from qmix.userio import dumps
 
 # The study folder (read back by qmix/report.py)
 SWEEP_FILE = "sweep.json"

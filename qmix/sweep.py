@@ -54,7 +54,7 @@ import shlex
 import sys
 from typing import Any, Sequence
 
-from qmix.cli import one_line, parse_assignments
+from qmix.userio import one_line, parse_assignments
 from qmix.config import ALGOS
 from qmix.study import FINAL_EVAL_EPISODES, parse_seeds
 from qmix.sweep_ray import check_address, drive, resume_hint

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from qmix.cli import one_line
+from qmix.userio import one_line
 from qmix.study_files import (METRICS_FILE, RUN_FILE, SPEC_FILE, SWEEP_FILE, SWEEP_LOCK,
                               SWEEP_LOG, lock_holder, now, read_json, read_metrics, try_lock,
                               update_run, write_json)

@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from qmix.callbacks import Callback
-from qmix.cli import dumps, one_line
+from qmix.userio import dumps, one_line
 from qmix.study_files import (CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, RUN_FILE, SPEC_FILE,
                               TRAIN_LOG, lock_holder, now, read_json, read_metrics, try_lock,
                               update_run, write_json)
