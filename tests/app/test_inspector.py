@@ -183,6 +183,13 @@ def check_frames_at_full_speed(window, seconds: float) -> FrameChecker:
         steps = trainer(window).env_steps
         window.play()
         spin(seconds)
+        # a budget of steps and frames, not of wall-clock time: on a busy machine fewer of both
+        # fit into `seconds`, so keep playing (and checking every frame) until there were 50
+        # env steps and 10 painted decisions, some explored and some not greedy
+        wait_until(lambda: (trainer(window).env_steps > steps + 50
+                            and checker.with_decision > 10 and checker.explored > 0
+                            and checker.differs > 0), 300,
+                   "50 env steps and 10 painted decisions, some explored")
         window.pause()
         wait_idle(window)
         spin(0.1)
