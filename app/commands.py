@@ -119,7 +119,6 @@ class Frame:
     episodes: int
     updates: int
     running: bool
-    inspected: bool = True  # the snapshot's decision (if any) comes with its own inspection
     emitted_at: float = field(default_factory=time.perf_counter)
 
 

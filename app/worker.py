@@ -13,6 +13,10 @@ Why it is built this way (docs/facts.md, measured):
 Every error of the engine goes through one funnel, `_attempt` with `failure_message`: a
 training error pauses the run with a red banner (phase ERROR), a file error is one line and
 leaves the run as it was.
+
+Why ~450 lines (the project's limit): one command loop over one Trainer - its commands,
+phases and single error funnel read best together; pacing (app/pacing.py), the command
+protocol (app/commands.py) and the curves (app/engine.py) already live elsewhere.
 """
 
 from __future__ import annotations
@@ -445,8 +449,7 @@ class TrainingWorker(QObject):
         frame = Frame(snapshot=snapshot, points=self._curves.take(),
                       curves_reset=self._curves_reset, env_steps=int(t.env_steps),
                       episodes=int(t.episodes), updates=int(t.updates),
-                      running=self.commands.playing.is_set(),
-                      inspected=snapshot.decision is None or snapshot.inspection is not None)
+                      running=self.commands.playing.is_set())
         self._curves_reset = False
         self._frames.emitted(now)
         self.commands.gui_ready.clear()

@@ -16,6 +16,10 @@ Measures, on the machine it runs on (docs/performance.md explains every figure):
   - wall-clock time to solve the default scenario, per seed, each in a fresh process
 Targets (issue 8): per-agent / shared <= 1.5; update / matmul bound <= 1.3 at 32x26;
 >= 24,000 env steps/s end-to-end; first update <= 3.5 s; training RSS <= 800 MB.
+
+Why ~455 lines: the figures must be measured in one process, interleaved round by round (so
+a busy neighbour hits update and bound alike); split across files, that shared schedule would
+be harder to follow.
 """
 
 from __future__ import annotations

@@ -57,4 +57,4 @@ def test_the_commands_that_need_a_run():
 def test_a_frame_is_plain_data():
     frame = Frame(snapshot=None, points={"loss": [(8, 0.5)]}, curves_reset=True, env_steps=8,
                   episodes=1, updates=1, running=False)
-    assert frame.inspected and frame.emitted_at > 0 and frame.points["loss"] == [(8, 0.5)]
+    assert frame.emitted_at > 0 and frame.points["loss"] == [(8, 0.5)]
