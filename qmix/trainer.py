@@ -41,6 +41,7 @@ from qmix.actor import NumpyAgent, epsilon_at, explore
 from qmix.buffer import EpisodeBuffer, allocate, episode_spec
 from qmix.config import Config
 from qmix.inspection import NumpyMixer, inspect_decision, mixer_weights
+from qmix.manual import HumanControl, check_action, idle_action
 from qmix.normalizer import Identity, RunningRange
 from qmix.callbacks import Callback, CallbackList, StopWhenSolved
 from qmix.checkpoint.compat import check_compatible
@@ -81,6 +82,7 @@ class _Rollout:
     returns: np.ndarray  # (C,)
     done: np.ndarray  # (C,) bool
     pending: dict[str, Any] | None = None  # the decision for the current time step
+    human: bool = False  # copy 0 took a person's action in this rollout (qmix/manual.py)
 
 
 class Trainer:
@@ -105,6 +107,8 @@ class Trainer:
         self._executed0: tuple[_Rollout, dict[str, Any], int] | None = None  # see env_step
         self.callbacks = CallbackList(callbacks)
         self.stop_requested = False  # a callback returned False (qmix/callbacks.py)
+        self.human = HumanControl()  # manual control of one agent of copy 0 (qmix/manual.py)
+        self.human_step: Inspection | None = None  # the last step a person took, inspected
 
         self.env_steps = 0
         self.episodes = 0
@@ -185,6 +189,7 @@ class Trainer:
         ro.pending = dict(actions=actions, greedy=greedy, explored=explored, q=q,
                           hidden_new=h_new, epsilon=eps, mixer=self._acting_mixer,
                           weights_updates=self._acting_updates)
+        self._apply_human()
 
     def env_step(self) -> bool:
         """One step of every env copy. True when this step ended the rollout."""
@@ -194,6 +199,8 @@ class Trainer:
         assert ro is not None and ro.pending is not None
         p, t = ro.pending, ro.t
         alive = ~ro.done  # (C,) copies still in their episode
+        if alive[0] and self.human.agent is not None:
+            self._take_human_step(ro, p, t)
         if alive[0]:  # copy 0's last executed decision, for its terminal frame (no copying)
             self._executed0 = (ro, p, t)
         ro.data["actions"][:, t] = p["actions"]
@@ -230,7 +237,12 @@ class Trainer:
         if self.config.scale_rewards or self.config.standardise_rewards:
             self._update_reward_stats(ro.data["reward"][ro.data["filled"] > 0])
         self._update_input_stats(ro.data, ro.t)
-        self.buffer.insert(ro.data)
+        if ro.human and not self.human.to_buffer:  # a person played copy 0: kept out
+            self.human.episodes_kept_out += 1
+            self.buffer.insert({k: v[1:] for k, v in ro.data.items()})
+        else:
+            self.human.episodes_kept_in += int(ro.human)
+            self.buffer.insert(ro.data)
         self._last_t = ro.t
         self._last_rollout_steps = int(ro.data["filled"].sum())  # env steps over all copies
         ro.pending = None
@@ -247,6 +259,76 @@ class Trainer:
         while not self.env_step():
             pass
         return [float(r) for r in ro.returns]
+
+    # ------------------------------------------------------------------ manual control
+    def take_over(self, agent: int | None) -> None:
+        """A person controls copy 0's agent `agent` from its next step on (None: nobody;
+        qmix/manual.py says what changes). The decision pending now follows at once."""
+        if agent is not None and not 0 <= int(agent) < self.info.n_agents:
+            raise ValueError(f"there is no agent {agent} (agents 0-{self.info.n_agents - 1})")
+        self.human.agent = None if agent is None else int(agent)
+        self.human.queued = None
+        if agent is None:
+            self.human_step = None
+        ro = self._rollout
+        if ro is not None and ro.pending is not None and "policy" in ro.pending:
+            p = ro.pending  # back to the policy's own choices before applying the new control
+            p["actions"], p["explored"] = p.pop("policy")
+        self._apply_human()
+
+    def set_human_options(self, others_greedy: bool | None = None,
+                          to_buffer: bool | None = None) -> None:
+        """The other agents greedy (else ε-greedy); the person's episodes into the buffer."""
+        if to_buffer is not None:
+            self.human.to_buffer = bool(to_buffer)
+        if others_greedy is not None:
+            self.human.others_greedy = bool(others_greedy)
+            self.take_over(self.human.agent)  # re-applied to the decision pending now
+
+    def human_act(self, action: int) -> None:
+        """The person's action for copy 0's next step (HumanActionError if the agent cannot
+        take it now); the pending decision shows it at once. It is taken by the next step."""
+        i = self.human.agent
+        ro = self._rollout
+        if i is None:
+            raise ValueError("no agent is under manual control (take one over first)")
+        if ro is None:
+            self._begin_rollout()
+            ro = self._rollout
+        assert ro is not None and ro.pending is not None
+        if ro.done[0]:
+            raise ValueError("copy 0's episode is over: step to start the next one")
+        self.human.queued = check_action(action, i, ro.ts.avail_actions[0, i],
+                                         tuple(self.info.action_names))
+        ro.pending["actions"][0, i] = self.human.queued
+        ro.pending["explored"][0, i] = False
+
+    def _apply_human(self) -> None:
+        """Put manual control into the pending decision of copy 0: the person's agent takes
+        the queued action (or stay), the others their greedy action if so chosen. The
+        policy's own choices are kept under "policy" (what the agent would have done)."""
+        ro, i = self._rollout, self.human.agent
+        if i is None or ro is None or ro.pending is None or ro.done[0]:
+            return
+        p = ro.pending
+        p["policy"] = (p["actions"].copy(), p["explored"].copy())
+        actions, explored = p["actions"], p["explored"]
+        if self.human.others_greedy:
+            actions[0] = p["greedy"][0]
+            explored[0] = False
+        avail = ro.ts.avail_actions[0, i]
+        queued = self.human.queued
+        actions[0, i] = queued if queued is not None and avail[queued] else idle_action(
+            tuple(self.info.action_names), avail, int(p["policy"][0][0, i]))
+        explored[0, i] = False
+
+    def _take_human_step(self, ro: _Rollout, p: dict[str, Any], t: int) -> None:
+        """Copy 0's step about to happen is a person's: remember it (buffer) and inspect the
+        joint action actually taken, the person's action included."""
+        ro.human = True
+        self.human.queued = None
+        decision = self._decision(p, t, ro.ts.obs[0], ro.ts.state[0], ro.ts.avail_actions[0])
+        self.human_step = self._inspect_decision(decision, p)
 
     # ------------------------------------------------------------------ learning
     def _update_reward_stats(self, rewards: np.ndarray) -> None:
@@ -615,6 +697,7 @@ class Trainer:
         snap = self._make_snapshot(self.env, t, ret, decision, inspection)
         snap.last_decision, snap.last_inspection = last, last_inspection
         snap.copies_running = int((~ro.done).sum()) if ro is not None else 0
+        snap.human_agent, snap.human_step = self.human.agent, self.human_step
         return snap
 
     # ------------------------------------------------------------------ checkpoint state

@@ -80,6 +80,10 @@ class Snapshot:
     last_decision: Decision | None = None
     last_inspection: Inspection | None = None
     copies_running: int = 0  # env copies still in their episode (copy 0's may be over)
+    # manual control (qmix/manual.py): the agent a person controls, and the inspection of
+    # the last step a person took (the joint action actually taken, theirs included)
+    human_agent: int | None = None
+    human_step: Inspection | None = None
 
 
 @dataclass(frozen=True)
