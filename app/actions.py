@@ -32,6 +32,7 @@ class Action:
     checkable: bool = False
     icon_only: bool = False  # toolbar button without text
     presenting: bool = True  # its toolbar button stays in presentation mode (minimal chrome)
+    per_key: bool = False  # each key triggers `slot(key)` on its own (arrows, digits)
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -76,6 +77,21 @@ ACTIONS: tuple[Action, ...] = (
            "settings", checkable=True, icon_only=True, presenting=False),
     Action("next_agent", "Select next agent", ("A",), "Select the next agent in the inspector",
            "next_agent"),
+    Action("take_over", "Take over agent", ("T",),
+           "Control the selected agent yourself (A or a click selects it); T again releases it",
+           "manual.toggle", checkable=True),
+    Action("human_move", "Move the agent", ("Up", "Down", "Left", "Right"),
+           "While you control an agent: move it (paused: one step per key; playing: its next "
+           "step, 'stay' without a key)", "manual.move_key", per_key=True),
+    Action("human_action", "Agent action by number", tuple(str(i) for i in range(1, 10)),
+           "While you control an agent: its action number 1-9 (the scenario's action list, "
+           "e.g. 6 = catch / load on the grid worlds)", "manual.number_key", per_key=True),
+    Action("human_others_greedy", "Others act greedily", ("G",),
+           "While you control an agent: the other agents act greedily (else ε-greedy)",
+           "manual.toggle_others_greedy", checkable=True),
+    Action("human_to_buffer", "Keep my steps in the buffer", ("B",),
+           "Put the episodes you played into the replay buffer (default: kept out)",
+           "manual.toggle_to_buffer", checkable=True),
     Action("shortcuts", "Keyboard shortcuts", ("F1",), "List every keyboard shortcut",
            "show_shortcuts"),
     Action("quit", "Quit", ("Ctrl+Q",), "Close QMIX Studio", "close"),
@@ -91,6 +107,8 @@ MENUS = (
               "slower", "|", "reset")),
     ("&View", ("study", "settings", "theme", "presentation", "next_agent",
                "leave_presentation")),
+    ("&Control", ("take_over", "human_move", "human_action", "human_others_greedy",
+                  "human_to_buffer")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -113,18 +131,44 @@ class Actions:
     def __init__(self, window: QWidget, table: tuple[Action, ...] = ACTIONS) -> None:
         self.table = table
         self.by_name: dict[str, QAction] = {}
+        self.per_key: dict[str, list[QAction]] = {}  # a per_key row's one action per key
         for spec in table:
             action = QAction(spec.text, window)
             action.setObjectName(spec.name)
-            action.setShortcuts([QKeySequence(k) for k in spec.keys])
+            if spec.per_key:
+                self.per_key[spec.name] = self._key_actions(window, spec)
+            else:
+                action.setShortcuts([QKeySequence(k) for k in spec.keys])
             action.setShortcutContext(Qt.WindowShortcut)
             keys = key_text(spec.keys, " / ")
             action.setToolTip(f"{spec.tooltip} ({keys})" if keys else spec.tooltip)
             action.setStatusTip(spec.tooltip)
             action.setCheckable(spec.checkable)
-            action.triggered.connect(slot_of(window, spec.slot))
+            if not spec.per_key:  # a per_key row's menu entry stands for its keys (above)
+                action.triggered.connect(slot_of(window, spec.slot))
             window.addAction(action)  # shortcuts keep working with menus/toolbar hidden
             self.by_name[spec.name] = action
+
+    @staticmethod
+    def _key_actions(window: QWidget, spec: Action) -> list[QAction]:
+        """One hidden QAction per key of a per_key row, each calling `slot(key)`."""
+        slot = slot_of(window, spec.slot)
+        actions = []
+        for key in spec.keys:
+            action = QAction(f"{spec.text} {key}", window)
+            action.setObjectName(f"{spec.name}:{key}")
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.WindowShortcut)
+            action.triggered.connect(lambda _=False, k=key: slot(k))
+            window.addAction(action)
+            actions.append(action)
+        return actions
+
+    def set_enabled(self, name: str, on: bool) -> None:
+        """Enable a row's action and, for a per_key row, every one of its keys."""
+        self[name].setEnabled(on)
+        for action in self.per_key.get(name, ()):
+            action.setEnabled(on)
 
     def __getitem__(self, name: str) -> QAction:
         return self.by_name[name]

@@ -36,10 +36,14 @@ class Command(enum.Enum):
     STEP_EPISODE = "step_episode"
     STEP_UPDATE = "step_update"
     EVALUATE = "evaluate"
+    TAKE_OVER = "take_over"  # arg: agent of copy 0 a person controls, None = release (app/manual.py)
+    HUMAN_OPTIONS = "human_options"  # arg: {"others_greedy": bool, "to_buffer": bool}
+    HUMAN_ACTION = "human_action"  # arg: the controlled agent's action (paused: one env step)
 
 
 NEEDS_A_RUN = frozenset({Command.STEP_ENV, Command.STEP_EPISODE, Command.STEP_UPDATE,
-                         Command.EVALUATE, Command.SAVE})
+                         Command.EVALUATE, Command.SAVE, Command.TAKE_OVER,
+                         Command.HUMAN_OPTIONS, Command.HUMAN_ACTION})
 """Commands that act on the run, refused (with a notice) while the engine is starting."""
 
 

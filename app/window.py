@@ -30,6 +30,7 @@ from app.engine import TrainerFactory
 from app.env_view import EnvView
 from app.icons import make_icon
 from app.inspector import HEADING_TOOLTIP, InspectorPanel
+from app.manual import ManualControl
 from app.plots import PlotsPanel
 from app.run_picker import RunPicker, view_header, window_title
 from app.session import RunFile
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
 
         self.controller = TrainingController(config, trainer_factory, load_path, parent=self)
         self.controller.playing_changed.connect(self._show_playing)
+        self.manual = ManualControl(self)  # take over an agent (app/manual.py)
         self._build_widgets()
         self.session = RunFile(
             self, self.controller, settings if settings is not None
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
         self.picker = RunPicker(self.config, self.settings_panel, self)
         self.picker.picked.connect(self._run_picked)
         self.acts = Actions(self)
+        self.manual.attach()
         speed = self.speed_control
         self.toolbar = self.acts.build_toolbar(self, {
             "speed_caption": speed.caption, "speed": speed.slider, "speed_label": speed.label,
@@ -140,6 +143,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(10, 10, 10, 10)
         layout.setSpacing(8)
         layout.addWidget(self.banner)
+        layout.addWidget(self.manual.banner)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
@@ -213,6 +217,7 @@ class MainWindow(QMainWindow):
                 names = tuple(self.info.action_names) if self.info is not None else ()
                 # every frame: the picture and the inspector are of the same decision
                 self.inspector.set_snapshot(snap, names)
+                self.manual.on_snapshot(snap)
                 self._set_view_info(snap.frame.get("scenario", ""), snap)
         finally:
             self.controller.worker.frame_consumed()
@@ -245,6 +250,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._apply_split)
         self.settings_panel.load(self.config)
         self.picker.sync(self.config)
+        self.manual.new_run()
         self.select_agent(-1)
         # a new run (Reset, Open): nothing of the previous run's stays in the inspector; the
         # run's first frame follows this signal
@@ -395,6 +401,7 @@ class MainWindow(QMainWindow):
         self.selected_agent = None if agent < 0 else agent
         self.view.set_selected(self.selected_agent)
         self.inspector.set_selected(self.selected_agent)
+        self.manual.selection_changed(self.selected_agent)
 
     @Slot()
     def next_agent(self) -> None:
