@@ -77,6 +77,9 @@ ACTIONS: tuple[Action, ...] = (
            "settings", checkable=True, icon_only=True, presenting=False),
     Action("next_agent", "Select next agent", ("A",), "Select the next agent in the inspector",
            "next_agent"),
+    Action("race", "Race…", ("F4",),
+           "Race this run's algorithm against another (QMIX vs VDN) on the same scenario and "
+           "seed, side by side", "open_race"),
     Action("take_over", "Take over agent", ("T",),
            "Control the selected agent yourself (A or a click selects it); T again releases it",
            "manual.toggle", checkable=True),
@@ -104,7 +107,7 @@ MENUS = (
     ("&File", ("open", "open_study", "<recent>", "|", "save", "save_as", "<save_buffer>",
                "<autosave>", "|", "quit")),
     ("&Run", ("play", "step_env", "step_episode", "step_update", "evaluate", "|", "faster",
-              "slower", "|", "reset")),
+              "slower", "|", "reset", "race")),
     ("&View", ("study", "settings", "theme", "presentation", "next_agent",
                "leave_presentation")),
     ("&Control", ("take_over", "human_move", "human_action", "human_others_greedy",

@@ -1,5 +1,6 @@
 """`python main.py [RUN.h5 | STUDY_DIR] [--scenario NAME] [--env NAME=VALUE ...]
-[--algo qmix|vdn|iql] [--seed N] [--presentation] [--theme dark|light]` opens QMIX Studio.
+[--algo qmix|vdn|iql] [--seed N] [--presentation] [--theme dark|light] [--race A,B]` opens QMIX
+Studio (`--race qmix,vdn`: two runs side by side, app/race.py).
 
 NAME is any scenario `main.py train` accepts: a built-in one, `pz:MODULE:FACTORY` or
 `gym:MODULE:ENV_ID`; `--env` sets the scenario's fields exactly as `main.py train --env` does.
@@ -77,6 +78,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--presentation", action="store_true",
                         help="start full screen with large type (F11 toggles, Esc leaves)")
     parser.add_argument("--theme", default="dark", choices=("dark", "light"))
+    parser.add_argument("--race", default=None, metavar="ALGO,ALGO",
+                        help="race two algorithms on the scenario and seed, side by side in "
+                        "one window, e.g. --race qmix,vdn")
     return parser.parse_args(argv)
 
 
@@ -169,6 +173,10 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
                 study = (load_path, open_study(load_path))
                 load_path = None
         config, first_env = build_world(args)
+        if args.race:
+            from app.race import parse_race
+
+            race = parse_race(args.race)
     except ValueError as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
@@ -197,6 +205,8 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
 
     app.setWindowIcon(app_icon())
 
+    if args.race:
+        return _run_race(app, config, race, args.theme)
     from app.window import MainWindow
 
     window = MainWindow(config, theme=args.theme, presentation=False, load_path=load_path,
@@ -273,6 +283,29 @@ def run_app(argv: list[str], load_path: str | None = None) -> int:
         reporter.stop()
         write_report(exit_code=code)
     return int(code)
+
+
+def _run_race(app: Any, config: Any, algos: tuple[str, str], theme: str) -> int:
+    """`--race A,B`: the race window alone (app/race.py); QMIX_STUDIO_QUIT_AFTER works."""
+    from PySide6.QtCore import QTimer
+
+    from app.race import open_race
+
+    race = open_race(config, algos, theme)
+    quit_after = os.environ.get("QMIX_STUDIO_QUIT_AFTER")
+    if quit_after:
+        QTimer.singleShot(int(float(quit_after) * 1000), race.close)
+    previous = {sig: signal.signal(sig, lambda *_: QTimer.singleShot(0, race.close))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(200)
+    try:
+        return int(app.exec())
+    finally:
+        heartbeat.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

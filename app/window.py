@@ -393,6 +393,18 @@ class MainWindow(QMainWindow):
         if self.session.open_path(path):
             self.show_study(False)
 
+    @Slot()
+    def open_race(self) -> None:
+        """Run ▸ Race: this scenario and seed, this algorithm against its rival, in a window
+        of their own (app/race.py); this run pauses meanwhile."""
+        from app.race import open_race, rival
+
+        self.pause()
+        if getattr(self, "race", None) is not None:
+            self.race.close()
+        self.race = open_race(self.config, (self.config.algo, rival(self.config.algo)),
+                              self.theme_name)
+
     def _load_scenario_defaults(self) -> None:
         self.settings_panel.load(self.picker.scenario_defaults(self.config), applied=False)
 
@@ -512,6 +524,8 @@ class MainWindow(QMainWindow):
         for timer in (self.status_timer, self.plot_timer, self.session.autosave_timer):
             timer.stop()
         self.study_view.shutdown()
+        if getattr(self, "race", None) is not None:
+            self.race.close()
         self.hide()  # gone from the screen at once, even if the worker is mid-compile
         self.controller.shutdown(timeout_s=1.0)
         super().closeEvent(event)
