@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from envs.placement import no_whatif
+
 
 @dataclass(frozen=True)
 class EnvInfo:
@@ -114,6 +116,23 @@ class VecEnv(ABC):
         """
         self._check_copy(copy)
         return None
+
+    # What-if placement (envs/placement.py): grid worlds implement it; any other world
+    # refuses each call with one clear line.
+    def copy_state(self, copy: int = 0) -> dict[str, Any]:
+        raise no_whatif(self)
+
+    def set_copy_state(self, copy: int, state: dict[str, Any]) -> None:
+        raise no_whatif(self)
+
+    def move(self, copy: int, kind: str, index: int, cell: Any) -> None:
+        raise no_whatif(self)
+
+    def observe(self, copy: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raise no_whatif(self)
+
+    def standable_cells(self, copy: int, kind: str, index: int) -> np.ndarray:
+        raise no_whatif(self)
 
     # ------------------------------------------------------------------ conveniences -----
     @property

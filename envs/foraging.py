@@ -127,6 +127,9 @@ class ForagingVecEnv(GridWorldVecEnv):
 
     config: ForagingConfig
     render_kind = "foraging"
+    item_name = "food"
+    copy_fields = GridWorldVecEnv.copy_fields + ("_agent_level", "_food_level",
+                                                 "_total_food_level", "_collected_now")
     n_own_features = 1  # own level
 
     def __init__(self, config: ForagingConfig | None = None, n_envs: int = 1) -> None:

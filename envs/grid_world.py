@@ -42,6 +42,7 @@ import numpy as np
 
 from envs._grid import MOVE_NAMES, PaddedGrid, move_simultaneously
 from envs.base import EnvInfo, TimeStep, VecEnv
+from envs.placement import GridPlacement
 
 INTERACT = len(MOVE_NAMES)
 """Index of the one non-move action of every grid world (catch, load, ...)."""
@@ -49,8 +50,9 @@ N_CHANNELS = 3
 """Observation channels: walls / out-of-bounds, agents, items."""
 
 
-class GridWorldVecEnv(VecEnv):
-    """C copies of a grid world with N agents and P items; subclasses supply the rules."""
+class GridWorldVecEnv(GridPlacement, VecEnv):
+    """C copies of a grid world with N agents and P items; subclasses supply the rules.
+    What-if placement (copy state, move, observe) comes from `envs/placement.py`."""
 
     n_own_features: int = 0
     """observation entries between the patch and the own (row, col); see `_own_features`"""

@@ -155,6 +155,9 @@ class PursuitVecEnv(GridWorldVecEnv):
     """C copies of pursuit: the rules above on the shared grid-world skeleton (items = prey)."""
 
     render_kind = "pursuit"
+    item_name = "prey"
+    copy_fields = GridWorldVecEnv.copy_fields + ("_captured_now", "_failed_catch",
+                                                 "_prey_draws")
 
     config: PursuitConfig
 

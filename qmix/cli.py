@@ -13,6 +13,7 @@ from dataclasses import fields
 from typing import Any, Sequence
 
 from qmix.callbacks import PeriodicSave, ProgressBar, TensorBoard
+from qmix import whatif_cli
 from qmix.config import ALGOS, PRESETS, Config, field_docs, make_config
 from qmix.userio import dumps, one_line, parse_assignments
 
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("path", help="checkpoint (.h5)")
     inspect.add_argument("--step", action="store_true",
                          help="also print one step's inspection (Q, Q_tot, credit) as JSON")
+    whatif_cli.add_arguments(inspect)  # --value-map, --mixer-surface (qmix/whatif_cli.py)
 
     sub.add_parser("bench", help="run the engine benchmark (python -m qmix.bench --help)",
                    add_help=False)
@@ -174,6 +176,9 @@ def _peak_rss_mb() -> float:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from qmix import checkpoint
 
+    if whatif_cli.wanted(args):
+        whatif_cli.print_report(whatif_cli.report(args), args.json)
+        return 0
     summary = checkpoint.summarize(args.path, with_step=args.step)
     print(dumps(summary, indent=2, default=str))
     return 0
