@@ -95,6 +95,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("human_to_buffer", "Keep my steps in the buffer", ("B",),
            "Put the episodes you played into the replay buffer (default: kept out)",
            "manual.toggle_to_buffer", checkable=True),
+    Action("whatif_nudge", "What-if: move the selected agent",
+           ("Shift+Up", "Shift+Down", "Shift+Left", "Shift+Right"),
+           "While paused: what if the selected agent stood one cell over? (the mouse drags "
+           "agents, prey and food the same way)", "whatif.nudge", per_key=True),
+    Action("whatif_undo", "Undo what-if move", ("Ctrl+Z",), "Take back the last what-if move",
+           "whatif.undo"),
+    Action("whatif_leave", "Leave what-if", ("Esc",),
+           "Leave the what-if: the real state is back (Play and every step leave it too)",
+           "whatif.leave"),
     Action("shortcuts", "Keyboard shortcuts", ("F1",), "List every keyboard shortcut",
            "show_shortcuts"),
     Action("quit", "Quit", ("Ctrl+Q",), "Close QMIX Studio", "close"),
@@ -111,7 +120,7 @@ MENUS = (
     ("&View", ("study", "settings", "theme", "presentation", "next_agent",
                "leave_presentation")),
     ("&Control", ("take_over", "human_move", "human_action", "human_others_greedy",
-                  "human_to_buffer")),
+                  "human_to_buffer", "|", "whatif_nudge", "whatif_undo", "whatif_leave")),
     ("&Help", ("shortcuts",)),
 )
 

@@ -39,11 +39,15 @@ class Command(enum.Enum):
     TAKE_OVER = "take_over"  # arg: agent of copy 0 a person controls, None = release (app/manual.py)
     HUMAN_OPTIONS = "human_options"  # arg: {"others_greedy": bool, "to_buffer": bool}
     HUMAN_ACTION = "human_action"  # arg: the controlled agent's action (paused: one env step)
+    WHATIF_MOVE = "whatif_move"  # arg: (kind, index, (row, col)); paused only (app/whatif.py)
+    WHATIF_UNDO = "whatif_undo"
+    WHATIF_END = "whatif_end"  # back to the real state
 
 
 NEEDS_A_RUN = frozenset({Command.STEP_ENV, Command.STEP_EPISODE, Command.STEP_UPDATE,
                          Command.EVALUATE, Command.SAVE, Command.TAKE_OVER,
-                         Command.HUMAN_OPTIONS, Command.HUMAN_ACTION})
+                         Command.HUMAN_OPTIONS, Command.HUMAN_ACTION, Command.WHATIF_MOVE,
+                         Command.WHATIF_UNDO, Command.WHATIF_END})
 """Commands that act on the run, refused (with a notice) while the engine is starting."""
 
 

@@ -52,6 +52,7 @@ class EnvView(QWidget):
         self.paint_count = 0
         self.drawn_kind: str | None = None  # the drawing of the picture on screen (scene.draw)
         self.on_first_paint: Any = None  # called once, after the first paint
+        self.drag_handler: Any = None  # what-if drag (app/whatif.py): press / moved / released
         self._paint_times: list[float] = []
 
     # ---- data in ------------------------------------------------------------------------
@@ -125,6 +126,8 @@ class EnvView(QWidget):
         painter.setRenderHint(QPainter.Antialiasing)
         if self.badge and self._image is not None:
             self._draw_badge(painter)
+        if self.drag_handler is not None:
+            self.drag_handler.paint(self, painter)
         if self.overlay_text:
             self._draw_overlay(painter)
         painter.end()
@@ -174,6 +177,9 @@ class EnvView(QWidget):
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         if event.button() != Qt.LeftButton or self.frame is None:
             return super().mousePressEvent(event)
+        if self.drag_handler is not None and self.drag_handler.press(self, event.position()):
+            event.accept()  # a drag (or, released on the same cell, a click) began
+            return
         point = self.widget_to_surface(event.position())
         agent = -1
         if point is not None and self._image is not None:
@@ -183,3 +189,13 @@ class EnvView(QWidget):
             agent = -1 if hit is None else int(hit)
         self.agent_clicked.emit(agent)
         event.accept()
+
+    def mouseMoveEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if self.drag_handler is not None:
+            self.drag_handler.moved(self, event.position())
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if self.drag_handler is not None and event.button() == Qt.LeftButton:
+            self.drag_handler.released(self, event.position())
+        super().mouseReleaseEvent(event)

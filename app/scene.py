@@ -56,6 +56,39 @@ def hit_test(frame: dict[str, Any], x: float, y: float, width: int, height: int)
         return None
 
 
+def cell_at(frame: dict[str, Any], x: float, y: float, width: int,
+            height: int) -> tuple[int, int] | None:
+    """The grid cell (row, col) at surface pixel (x, y) of a grid world's width x height
+    picture, or None (outside the grid, or not a grid world)."""
+    lay = _grid_layout(frame, width, height)
+    if lay is None:
+        return None
+    row, col = int((y - lay.top) // lay.cell), int((x - lay.left) // lay.cell)
+    return (row, col) if 0 <= row < lay.rows and 0 <= col < lay.cols else None
+
+
+def cell_origin(frame: dict[str, Any], cell: tuple[int, int], width: int,
+                height: int) -> tuple[float, float]:
+    """Surface pixel of the top-left corner of `cell` in a grid world's picture."""
+    lay = _grid_layout(frame, width, height)
+    assert lay is not None, "not a grid world"
+    return lay.left + cell[1] * lay.cell, lay.top + cell[0] * lay.cell
+
+
+def cell_size(frame: dict[str, Any], width: int, height: int) -> float:
+    """A grid cell's side in surface pixels (0 for a world without a grid)."""
+    lay = _grid_layout(frame, width, height)
+    return 0.0 if lay is None else float(lay.cell)
+
+
+def _grid_layout(frame: dict[str, Any], width: int, height: int) -> Any:
+    if "grid_shape" not in frame:
+        return None
+    from envs.render.grid_world import layout
+
+    return layout(frame, (int(width), int(height)))
+
+
 def agent_colours() -> list[tuple[int, int, int]]:
     """The colours the renderer gives agents 0, 1, 2, ... (the inspector uses the same)."""
     # same palette as the picture, so "agent 2" is the same colour in view and inspector

@@ -31,6 +31,7 @@ from app.env_view import EnvView
 from app.icons import make_icon
 from app.inspector import HEADING_TOOLTIP, InspectorPanel
 from app.manual import ManualControl
+from app.whatif import WhatIfControl
 from app.plots import PlotsPanel
 from app.run_picker import RunPicker, view_header, window_title
 from app.session import RunFile
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(config, trainer_factory, load_path, parent=self)
         self.controller.playing_changed.connect(self._show_playing)
         self.manual = ManualControl(self)  # take over an agent (app/manual.py)
+        self.whatif = WhatIfControl(self)  # what-if drag (app/whatif.py)
         self._build_widgets()
         self.session = RunFile(
             self, self.controller, settings if settings is not None
@@ -79,6 +81,7 @@ class MainWindow(QMainWindow):
         self.picker.picked.connect(self._run_picked)
         self.acts = Actions(self)
         self.manual.attach()
+        self.whatif.attach(self.view)
         speed = self.speed_control
         self.toolbar = self.acts.build_toolbar(self, {
             "speed_caption": speed.caption, "speed": speed.slider, "speed_label": speed.label,
@@ -218,6 +221,7 @@ class MainWindow(QMainWindow):
                 # every frame: the picture and the inspector are of the same decision
                 self.inspector.set_snapshot(snap, names)
                 self.manual.on_snapshot(snap)
+                self.whatif.on_snapshot(snap)
                 self._set_view_info(snap.frame.get("scenario", ""), snap)
         finally:
             self.controller.worker.frame_consumed()
@@ -251,6 +255,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.load(self.config)
         self.picker.sync(self.config)
         self.manual.new_run()
+        self.whatif.new_run()
         self.select_agent(-1)
         # a new run (Reset, Open): nothing of the previous run's stays in the inspector; the
         # run's first frame follows this signal

@@ -84,6 +84,7 @@ class Snapshot:
     # the last step a person took (the joint action actually taken, theirs included)
     human_agent: int | None = None
     human_step: Inspection | None = None
+    whatif: bool = False  # a what-if state (qmix/whatif.py), not the run's own
 
 
 @dataclass(frozen=True)
