@@ -15,8 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QMainWindow, QMenu, QMenuBar, QMessageBox, QSizePolicy,
-                               QToolBar, QToolButton, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMainWindow, QMenu,
+                               QMenuBar, QSizePolicy, QToolBar, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from app.icons import make_icon
 
@@ -243,11 +244,33 @@ class Actions:
         """(keys, what it does) for every control, in table order: the F1 list."""
         return [(key_text(spec.keys, ", "), spec.tooltip) for spec in self.table if spec.keys]
 
-    def show_shortcuts(self, parent: QWidget) -> QMessageBox:
-        rows = "".join(f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>"
-                       for keys, what in self.shortcut_rows())
-        box = QMessageBox(parent)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setText(f"<table>{rows}</table>")
+    def show_shortcuts(self, parent: QWidget) -> "ShortcutsBox":
+        cells = [f"<td><b>{keys}</b></td><td>{what}&nbsp;&nbsp;&nbsp;</td>"
+                 for keys, what in self.shortcut_rows()]
+        half = (len(cells) + 1) // 2  # two columns: the list fits a 1000-pixel-high screen
+        rows = "".join(f"<tr>{cells[i]}{cells[i + half] if i + half < len(cells) else ''}"
+                       "</tr>" for i in range(half))
+        box = ShortcutsBox(parent, f"<table cellspacing='4'>{rows}</table>")
         box.open()
         return box
+
+
+class ShortcutsBox(QDialog):
+    """The F1 list: a wide dialog (a message box would not grow to two columns)."""
+
+    def __init__(self, parent: QWidget, html: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        layout = QVBoxLayout(self)
+        self.label = QLabel(html)
+        self.label.setTextFormat(Qt.RichText)
+        self.label.setWordWrap(True)
+        self.label.setMinimumWidth(1150)
+        self.label.setMinimumHeight(self.label.heightForWidth(1150) + 8)  # no row cut off
+        layout.addWidget(self.label)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok)
+        buttons.accepted.connect(self.accept)
+        layout.addWidget(buttons)
+
+    def text(self) -> str:
+        return self.label.text()
