@@ -73,6 +73,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="override a scenario field, e.g. --env grid_size=7 or "
                         "--env 'kwargs={\"n\": 3}' (repeatable; as "
                         f"{PROG} train --env)")
+    parser.add_argument("--layout", default=None, metavar="FILE",
+                        help="open the world of this layout file (walls, counts; as "
+                        f"{PROG} train --layout)")
     parser.add_argument("--algo", default="qmix", choices=ALGOS, help="qmix, vdn or iql")
     parser.add_argument("--seed", type=int, default=0, help="seed of the run")
     parser.add_argument("--presentation", action="store_true",
@@ -92,6 +95,11 @@ def build_world(args: argparse.Namespace) -> tuple[Any, Any]:
     from qmix.config import make_config
 
     scenario_kwargs = parse_assignments(args.env, "--env")
+    if getattr(args, "layout", None):  # the file's world; --env values still override it
+        from qmix.world_edit import layout_settings
+
+        args.scenario, world = layout_settings(args.layout, args.scenario)
+        scenario_kwargs = {**world, **scenario_kwargs}
     config = make_config(args.scenario, algo=args.algo, seed=args.seed,
                          scenario_kwargs=scenario_kwargs)
     try:

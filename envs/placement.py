@@ -128,6 +128,23 @@ class GridPlacement:
         else:
             self._item_pos[c, i] = flat
 
+    def place(self, copy: int, agents: Any, items: Any) -> None:
+        """Put all of copy `copy`'s agents (N, 2) and items (P, 2) at once (every item there
+        again), e.g. where a layout file marks them; PlacementError, unchanged, if they do
+        not fit (walls, shared cells, outside the grid)."""
+        self._require_reset()
+        c = self._check_copy(copy)
+        a = np.asarray(agents, dtype=np.int64)
+        q = np.asarray(items, dtype=np.int64)
+        n, p = self._agent_pos.shape[1], self._item_pos.shape[1]
+        if a.shape != (n, 2) or q.shape != (p, 2):
+            raise PlacementError(f"need {n} agents and {p} {self.item_name} as (row, col), got "
+                                 f"{len(a)} and {len(q)}")
+        try:
+            self._place(c, a, q, np.ones(p, dtype=bool))
+        except ValueError as exc:
+            raise PlacementError(str(exc)) from None
+
     def standable_cells(self, copy: int, kind: str, index: int) -> np.ndarray:
         """(K, 2) (row, col) of every cell the entity could be moved to (its own included),
         row-major; the others stay where they are."""

@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a config field, e.g. --set lr=0.001 (repeatable)")
     train.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                        help="override a scenario field, e.g. --env grid_size=7 (repeatable)")
+    train.add_argument("--layout", default=None, metavar="FILE",
+                       help="train on the world in this layout file (walls, counts; "
+                            "envs/layout.py describes the format)")
     train.add_argument("--final-eval-episodes", type=int, default=None, metavar="N",
                        help="greedy episodes of the final evaluation (default: eval_episodes)")
     train.add_argument("--until-solved", action="store_true",
@@ -82,6 +85,13 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if scenario_kwargs:
         overrides["scenario_kwargs"] = {**overrides.get("scenario_kwargs", {}),
                                         **scenario_kwargs}
+    if getattr(args, "layout", None):  # the file's world; --env values still override it
+        if args.resume:
+            raise ValueError("--layout builds a new world; a resumed run keeps its own")
+        from qmix.world_edit import layout_settings
+
+        args.scenario, world = layout_settings(args.layout, args.scenario)
+        overrides["scenario_kwargs"] = {**world, **overrides.get("scenario_kwargs", {})}
     if args.resume:  # the saved run's settings; explicit flags still override them
         from qmix import checkpoint
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pygame
 
-from envs.render import paint
+from envs.render import paint, value_overlay
 from envs.render.paint import Colour, RenderOptions
 
 ARROWS = {1: (0, -1), 2: (0, 1), 3: (-1, 0), 4: (1, 0)}
@@ -60,6 +60,8 @@ def draw(surf: pygame.Surface, snap: dict[str, Any], opts: RenderOptions,
     grid_rect = pygame.Rect(round(lay.left), round(lay.top), round(cell * lay.cols),
                             round(cell * lay.rows))
     pygame.draw.rect(surf, theme["floor"], grid_rect)
+    if opts.value_map is not None:  # the what-if value map, under everything (value_overlay)
+        value_overlay.draw_cells(surf, lay, opts.value_map, _cell_rect)
 
     walls = np.asarray(snap.get("walls", np.zeros((lay.rows, lay.cols), bool)), dtype=bool)
     hatch_w = max(1, round(cell * 0.05))
@@ -116,6 +118,8 @@ def draw(surf: pygame.Surface, snap: dict[str, Any], opts: RenderOptions,
             _draw_cross(surf, (cx - 0.30 * cell, cy - 0.30 * cell), 0.13 * cell, theme)
 
     _draw_header(surf, lay, snap, theme)
+    if opts.value_map is not None:
+        value_overlay.draw_marks(surf, lay, opts.value_map, theme, _cell_rect)
 
 
 def _cell_rect(lay: Layout, r: int, c: int) -> pygame.Rect:

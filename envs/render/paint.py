@@ -54,6 +54,9 @@ class RenderOptions:
     """agent to highlight with a ring"""
     theme: str = "dark"
     """'dark' or 'light'"""
+    value_map: Any = None
+    """grid worlds: an `envs.render.value_overlay.OverlaySpec` to draw as a heat map (the
+    what-if value map); None draws none"""
 
 def agent_colour(index: int) -> Colour:
     """Colour of agent `index` (cycling through AGENT_COLOURS)."""
