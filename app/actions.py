@@ -105,6 +105,18 @@ ACTIONS: tuple[Action, ...] = (
     Action("whatif_leave", "Leave what-if", ("Esc",),
            "Leave the what-if: the real state is back (Play and every step leave it too)",
            "whatif.leave"),
+    Action("editor", "World editor", ("Ctrl+E",),
+           "Edit the world (pursuit, foraging): walls, agents, prey / food; Ctrl+E again "
+           "leaves", "editor.toggle", checkable=True),
+    Action("editor_tool", "Editor tool", ("Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4"),
+           "In the world editor: tool 1 wall, 2 erase, 3 add agent, 4 add prey / food "
+           "(a click on a cell applies it)", "editor.tool_key", per_key=True),
+    Action("editor_apply", "Apply edited world", ("Ctrl+Return", "Ctrl+Enter"),
+           "Train on the edited world (or hear that a new run is needed)", "editor.apply"),
+    Action("editor_save", "Save layout…", ("Ctrl+Shift+L",), "Save the edited world to a "
+           "layout file", "editor.save"),
+    Action("editor_load", "Load layout…", ("Ctrl+L",), "Load a layout file into the world "
+           "editor", "editor.load"),
     Action("shortcuts", "Keyboard shortcuts", ("F1",), "List every keyboard shortcut",
            "show_shortcuts"),
     Action("quit", "Quit", ("Ctrl+Q",), "Close QMIX Studio", "close"),
@@ -121,7 +133,8 @@ MENUS = (
     ("&View", ("study", "settings", "theme", "presentation", "next_agent",
                "leave_presentation")),
     ("&Control", ("take_over", "human_move", "human_action", "human_others_greedy",
-                  "human_to_buffer", "|", "whatif_nudge", "whatif_undo", "whatif_leave")),
+                  "human_to_buffer", "|", "whatif_nudge", "whatif_undo", "whatif_leave", "|",
+                  "editor", "editor_tool", "editor_apply", "editor_save", "editor_load")),
     ("&Help", ("shortcuts",)),
 )
 

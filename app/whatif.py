@@ -159,6 +159,11 @@ class WhatIfControl(QObject):
         if frame is None or "grid_shape" not in frame:
             return False
         cell = self._cell(view, pos)
+        editor = getattr(self.window, "editor", None)
+        if editor is not None and editor.active:  # the world editor takes the clicks
+            if cell is not None:
+                editor.click(cell)
+            return True
         hit = None if cell is None else entity_at(frame, cell)
         if hit is None:
             return False

@@ -32,6 +32,7 @@ from app.icons import make_icon
 from app.inspector import HEADING_TOOLTIP, InspectorPanel
 from app.manual import ManualControl
 from app.whatif import WhatIfControl
+from app.editor import WorldEditor
 from app.plots import PlotsPanel
 from app.run_picker import RunPicker, view_header, window_title
 from app.session import RunFile
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.controller.playing_changed.connect(self._show_playing)
         self.manual = ManualControl(self)  # take over an agent (app/manual.py)
         self.whatif = WhatIfControl(self)  # what-if drag (app/whatif.py)
+        self.editor = WorldEditor(self)  # world editor (app/editor.py)
         self._build_widgets()
         self.session = RunFile(
             self, self.controller, settings if settings is not None
@@ -82,6 +84,7 @@ class MainWindow(QMainWindow):
         self.acts = Actions(self)
         self.manual.attach()
         self.whatif.attach(self.view)
+        self.editor.attach()
         speed = self.speed_control
         self.toolbar = self.acts.build_toolbar(self, {
             "speed_caption": speed.caption, "speed": speed.slider, "speed_label": speed.label,
@@ -147,6 +150,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(8)
         layout.addWidget(self.banner)
         layout.addWidget(self.manual.banner)
+        layout.addWidget(self.editor.bar)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
@@ -222,6 +226,7 @@ class MainWindow(QMainWindow):
                 self.inspector.set_snapshot(snap, names)
                 self.manual.on_snapshot(snap)
                 self.whatif.on_snapshot(snap)
+                self.editor.on_snapshot(snap)
                 self._set_view_info(snap.frame.get("scenario", ""), snap)
         finally:
             self.controller.worker.frame_consumed()
@@ -256,6 +261,7 @@ class MainWindow(QMainWindow):
         self.picker.sync(self.config)
         self.manual.new_run()
         self.whatif.new_run()
+        self.editor.new_run()
         self.select_agent(-1)
         # a new run (Reset, Open): nothing of the previous run's stays in the inspector; the
         # run's first frame follows this signal

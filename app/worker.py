@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app import manual, whatif
+from app import editor, manual, whatif
 from app.commands import NEEDS_A_RUN, Command, CommandChannel, EngineReady, Frame
 from app.engine import CurveCollector, TrainerFactory, TrainerLike, default_trainer_factory
 from app.pacing import (FrameClock, StepClock, UpdatePacer, draws_every_step, watch_rate)
@@ -117,6 +117,7 @@ class TrainingWorker(QObject):
         }
         self._handlers.update(manual.handlers(self))  # take over an agent (app/manual.py)
         self._handlers.update(whatif.handlers(self))  # what-if drag (app/whatif.py)
+        self._handlers.update(editor.handlers(self))  # world editor (app/editor.py)
 
     # ---- thread-safe API (called from the GUI thread) ----------------------------------
     def request(self, command: Command, arg: Any = None) -> None:
