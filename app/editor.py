@@ -9,8 +9,8 @@ envs/layout.py, switching a run to it qmix/world_edit.py).
   a refused one is one line in the bar and nothing changes.
 - Ctrl+Return applies the edited world to the run. If the networks still fit (same agents,
   actions, observation and state sizes) the run keeps training on it: the episodes in flight
-  end unstored and the next episode starts there (from the scenario's random placement on
-  the edited walls). Otherwise the bar says, in one line, that a new run is needed, and
+  end unstored, a new episode begins there (from the scenario's random placement on the
+  edited walls) and the editor closes on it. Otherwise the bar says, in one line, that a new run is needed, and
   offers to start one on the edited world.
 - Ctrl+Shift+L saves the layout to a file, Ctrl+L loads one (`./studio --layout FILE` and
   `./studio train --layout FILE` open it too).
@@ -54,8 +54,8 @@ def handlers(worker: Any) -> dict[Command, Any]:
         # would begin it anyway, with the same draw from the run's generator)
         worker.trainer._begin_rollout()
         worker.notice.emit(f"{APPLIED} ({layout.size}x{layout.size}, "
-                           f"{int(layout.walls.sum())} walls); the next step starts a new "
-                           "episode there.")
+                           f"{int(layout.walls.sum())} walls): a new episode has begun there, "
+                           "from the scenario's own placement.")
         worker._emit_frame(force=True)
 
     return {Command.EDITOR_APPLY: apply}
@@ -183,6 +183,7 @@ class WorldEditor(QObject):
         self._sync_actions()
         w = self.window
         last = w.last_frame.snapshot if w.last_frame is not None else None
+        w.view.badge = "" if last is None else w._badge(last)
         if last is not None:  # the run's own picture again
             w.view.set_frame(last.frame, None if last.decision is None else
                              last.decision.actions)
@@ -284,7 +285,8 @@ class WorldEditor(QObject):
         self.label.setText(f"<b>World editor</b> · {text}")
         self.bar.setStyleSheet(f"QFrame#editorBar {{ background: {self.window.theme.panel}; "
                                f"border: 2px solid {self.window.theme.greedy}; "
-                               "border-radius: 8px; }")
+                               "border-radius: 8px; } QFrame#editorBar QPushButton:checked "
+                               f"{{ background: {self.window.theme.greedy}; color: #111111; }}")
 
     def on_snapshot(self, _snap: Any) -> None:
         """A frame of the run arrived while editing: keep showing the layout (Play leaves
@@ -304,6 +306,8 @@ class WorldEditor(QObject):
             self._say(text)
             self.needs_new_run = False
             self.new_run_button.hide()
+            self.leave()  # the picture: the run's new episode on the edited world
+            w.status.message(text, 8000)
         elif text.startswith("a new run is needed"):
             self._say(text[0].upper() + text[1:])
             self.needs_new_run = True
