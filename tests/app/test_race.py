@@ -68,3 +68,30 @@ def test_two_runs_step_play_and_plot_together(qapp):
         race.close()
         race.deleteLater()
         spin(0.05)
+
+
+def test_race_on_the_command_line_refuses_a_bad_pair_in_one_line(capsys):
+    from app.main import run_app
+
+    assert run_app(["--race", "qmix,nope"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: --race: unknown algorithm 'nope' (choose from qmix, vdn, iql)\n"
+
+
+def test_f4_races_this_run_against_its_rival(qapp, tmp_path, monkeypatch):
+    from studio_helpers import bare_window, close_window
+
+    import app.race
+
+    calls = []
+    monkeypatch.setattr(app.race, "open_race", lambda config, algos, theme: calls.append(
+        (config.scenario, config.seed, algos, theme)) or None)
+    window = bare_window(tmp_path, make_config("pursuit", algo="vdn", seed=7))
+    try:
+        window.show()
+        window.activateWindow()
+        assert QTest.qWaitForWindowActive(window)
+        QTest.keyClick(window, Qt.Key_F4)
+        assert calls == [("pursuit", 7, ("vdn", "qmix"), "dark")]
+    finally:
+        close_window(window)

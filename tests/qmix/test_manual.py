@@ -108,3 +108,17 @@ def test_an_unavailable_action_is_refused_and_nothing_changes():
     with pytest.raises(ValueError, match="there is no agent 9"):
         trainer.take_over(9)
     assert trainer.env_steps == 0
+
+
+def test_without_a_key_the_agent_stays_and_the_others_keep_their_policy():
+    a, b = pursuit(), pursuit()  # same seed: b is the run without a person
+    a.take_over(1)
+    for _ in range(3):
+        pa, pb = a.pending_decision(), b.pending_decision()
+        assert pa.actions[1] == 0  # "stay": nobody pressed a key
+        assert np.array_equal(np.delete(pa.actions, 1), np.delete(pb.actions, 1))
+        a.env_step()
+        b.env_step()
+    # the other copies are the policy's alone, exactly as in the run without a person
+    ra, rb = a._rollout, b._rollout
+    assert np.array_equal(ra.data["actions"][1:], rb.data["actions"][1:])
