@@ -3,10 +3,10 @@ drawn as an image with contour lines and the current point marked (pyqtgraph Ima
 IsocurveItem). The numbers come from `qmix/whatif.py` `WhatIf.mixer_surface` (NumPy).
 
 What a viewer should see: for QMIX, colours that only ever get brighter to the right and
-upwards (the mixer is monotonic in every agent's Q: more for one agent never lowers Q_tot)
-with contours that bend, and whose bend moves with the state (the hypernetworks make the
-mixing weights state-dependent); for VDN, straight parallel contours at 45° (Q_tot = sum,
-a plane of slope 1).
+upwards (the mixer is monotonic in every agent's Q: more for one agent never lowers Q_tot);
+the contours' tilt is the two agents' credit ratio in this state and changes from state to
+state (the hypernetworks make the mixing weights state-dependent). For VDN, straight,
+evenly spaced contours: Q_tot = sum, a plane of slope 1 along both axes.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class MixerSurfaceView(QWidget):
         self.theme = theme
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         self.caption = QLabel("Mixer surface: pause and press X")
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
@@ -66,6 +67,8 @@ class MixerSurfaceView(QWidget):
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
+        self.setStyleSheet(f"QLabel {{ color: {theme.text}; background: {theme.panel}; "
+                           f"padding: 4px; }}")
         self.canvas.setBackground(theme.panel)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
@@ -110,10 +113,12 @@ class MixerSurfaceView(QWidget):
             self.point.setData([], [])
         self.plot.setLabel("bottom", f"Q of agent {i}")
         self.plot.setLabel("left", f"Q of agent {j}")
-        self.plot.setXRange(q_i[0] - di / 2, q_i[-1] + di / 2, padding=0)
-        self.plot.setYRange(q_j[0] - dj / 2, q_j[-1] + dj / 2, padding=0)
-        shape = {"qmix": "monotonic, state-dependent", "vdn": "a plane (Q_tot = sum)",
-                 "iql": "a plane (IQL's Q_tot = sum)"}.get(algo, algo)
+        # a little room around the image, so a point on its edge (the greedy joint action
+        # is the top right corner when both agents act greedily) shows whole
+        self.plot.setXRange(q_i[0] - di / 2, q_i[-1] + di / 2, padding=0.04)
+        self.plot.setYRange(q_j[0] - dj / 2, q_j[-1] + dj / 2, padding=0.04)
+        shape = {"qmix": "monotonic, state-dependent", "vdn": "a plane: Q_tot = sum",
+                 "iql": "a plane: IQL's Q_tot = sum"}.get(algo, algo)
         now = "" if point is None else f"; now Q_tot {point[2]:.3g}"
         self.caption.setText(f"Mixer surface ({algo.upper()}, {shape}): Q_tot over agents "
                              f"{i} and {j}'s Q, the others at their chosen actions{now}")
