@@ -119,7 +119,7 @@ def draw(surf: pygame.Surface, snap: dict[str, Any], opts: RenderOptions,
 
     _draw_header(surf, lay, snap, theme)
     if opts.value_map is not None:
-        value_overlay.draw_marks(surf, lay, opts.value_map, theme, _cell_rect)
+        value_overlay.draw_marks(surf, lay, opts.value_map, theme, _cell_rect, snap)
 
 
 def _cell_rect(lay: Layout, r: int, c: int) -> pygame.Rect:

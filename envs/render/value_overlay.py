@@ -65,7 +65,7 @@ def draw_cells(surf: pygame.Surface, lay: Any, spec: OverlaySpec,
 
 
 def draw_marks(surf: pygame.Surface, lay: Any, spec: OverlaySpec, theme: dict[str, Colour],
-               cell_rect: Any) -> None:
+               cell_rect: Any, snap: dict[str, Any] | None = None) -> None:
     """The real cell's outline and the legend (over everything else)."""
     if spec.cell is not None:
         rect = cell_rect(lay, int(spec.cell[0]), int(spec.cell[1]))
@@ -73,25 +73,41 @@ def draw_marks(surf: pygame.Surface, lay: Any, spec: OverlaySpec, theme: dict[st
         w = max(3, round(lay.cell * 0.08))
         pygame.draw.rect(surf, theme["outline"], rect.inflate(w, w), w + 2)
         pygame.draw.rect(surf, colour, rect.inflate(w // 2, w // 2), w)
-    _draw_legend(surf, lay, spec, theme)
+    _draw_legend(surf, lay, spec, theme, snap)
+
+
+def _header_widths(lay: Any, snap: dict[str, Any] | None) -> tuple[float, float]:
+    """Pixel widths of the header's own left ('t 3 / 25') and right ('return 1.5') texts."""
+    if snap is None:
+        return 0.0, 0.0
+    font = paint.font(max(10, round(lay.header_h * 0.62)))
+    status = "done  " if snap.get("terminated") else "time up  " if snap.get("truncated") else ""
+    left = f"t {snap.get('t', 0)} / {snap.get('episode_limit', 0)}"
+    right = f"{status}return {paint.number(snap.get('episode_return', 0.0))}"
+    return float(font.size(left)[0]), float(font.size(right)[0])
 
 
 def _draw_legend(surf: pygame.Surface, lay: Any, spec: OverlaySpec,
-                 theme: dict[str, Colour]) -> None:
-    """'label  lo [bar] hi' centred in the header strip."""
+                 theme: dict[str, Colour], snap: dict[str, Any] | None = None) -> None:
+    """'label lo [bar] hi' in the header strip, between its own texts (smaller if needed)."""
     lo, hi = value_range(np.asarray(spec.values, dtype=np.float64))
-    font = paint.font(max(8, round(lay.header_h * 0.45)))
     grid_w = lay.cell * lay.cols
-    bar_w = max(20, round(grid_w * 0.22))
-    bar_h = max(6, round(lay.header_h * 0.42))
-    cy = lay.header_top + lay.header_h * 0.45
-    cx = lay.left + grid_w / 2
+    left_w, right_w = _header_widths(lay, snap)
+    pad = lay.header_h * 0.4
+    room_left, room_right = lay.left + left_w + pad, lay.left + grid_w - right_w - pad
     left_text = f"{spec.label} {paint.number(lo, short=True)}"
     right_text = paint.number(hi, short=True)
-    lw, rw = font.size(left_text)[0], font.size(right_text)[0]
-    gap = max(4, round(bar_h * 0.5))
-    total = lw + gap + bar_w + gap + rw
-    x0 = cx - total / 2
+    for scale in (0.45, 0.38, 0.32, 0.27):
+        font = paint.font(max(7, round(lay.header_h * scale)))
+        bar_h = max(5, round(lay.header_h * scale * 0.9))
+        gap = max(3, round(bar_h * 0.45))
+        lw, rw = font.size(left_text)[0], font.size(right_text)[0]
+        bar_w = max(16, round(min(grid_w * 0.22, room_right - room_left - lw - rw - 2 * gap)))
+        total = lw + gap + bar_w + gap + rw
+        if total <= room_right - room_left:
+            break
+    cy = lay.header_top + lay.header_h * 0.45
+    x0 = max(room_left, (room_left + room_right) / 2 - total / 2)
     paint.text(surf, left_text, font, theme["text"], (x0, cy), anchor="w")
     bx = round(x0 + lw + gap)
     ramp = colour_map(np.linspace(0.0, 1.0, bar_w))  # (bar_w, 3)
