@@ -105,6 +105,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("whatif_leave", "Leave what-if", ("Esc",),
            "Leave the what-if: the real state is back (Play and every step leave it too)",
            "whatif.leave"),
+    Action("value_map", "Value map", ("M",),
+           "The selected agent's value map on the picture: Q_tot if it stood on each cell "
+           "(while paused; of the what-if state after a drag)", "views.toggle_value_map",
+           checkable=True),
+    Action("value_map_kind", "Value map: next value", ("Shift+M",),
+           "Value map of Q_tot -> V(s) -> the agent's own max Q", "views.cycle_value_map"),
+    Action("mixer_surface", "Mixer surface", ("X",),
+           "Q_tot over the selected and the next agent's Q-values at the state on screen "
+           "(contours, the current point)", "views.toggle_mixer", checkable=True),
     Action("editor", "World editor", ("Ctrl+E",),
            "Edit the world (pursuit, foraging): walls, agents, prey / food; Ctrl+E again "
            "leaves", "editor.toggle", checkable=True),
@@ -133,7 +142,8 @@ MENUS = (
     ("&View", ("study", "settings", "theme", "presentation", "next_agent",
                "leave_presentation")),
     ("&Control", ("take_over", "human_move", "human_action", "human_others_greedy",
-                  "human_to_buffer", "|", "whatif_nudge", "whatif_undo", "whatif_leave", "|",
+                  "human_to_buffer", "|", "whatif_nudge", "whatif_undo", "whatif_leave",
+                  "value_map", "value_map_kind", "mixer_surface", "|",
                   "editor", "editor_tool", "editor_apply", "editor_save", "editor_load")),
     ("&Help", ("shortcuts",)),
 )

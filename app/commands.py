@@ -43,12 +43,14 @@ class Command(enum.Enum):
     WHATIF_UNDO = "whatif_undo"
     WHATIF_END = "whatif_end"  # back to the real state
     EDITOR_APPLY = "editor_apply"  # arg: an envs.layout.Layout for the run (app/editor.py)
+    VIEWS = "views"  # arg: {"value_map": (agent, kind) | None, "mixer": (i, j) | None}
 
 
 NEEDS_A_RUN = frozenset({Command.STEP_ENV, Command.STEP_EPISODE, Command.STEP_UPDATE,
                          Command.EVALUATE, Command.SAVE, Command.TAKE_OVER,
                          Command.HUMAN_OPTIONS, Command.HUMAN_ACTION, Command.WHATIF_MOVE,
-                         Command.WHATIF_UNDO, Command.WHATIF_END, Command.EDITOR_APPLY})
+                         Command.WHATIF_UNDO, Command.WHATIF_END, Command.EDITOR_APPLY,
+                         Command.VIEWS})
 """Commands that act on the run, refused (with a notice) while the engine is starting."""
 
 

@@ -53,6 +53,7 @@ class EnvView(QWidget):
         self.drawn_kind: str | None = None  # the drawing of the picture on screen (scene.draw)
         self.on_first_paint: Any = None  # called once, after the first paint
         self.drag_handler: Any = None  # what-if drag (app/whatif.py): press / moved / released
+        self.value_overlay: Any = None  # the what-if value map to draw (app/views.py)
         self._paint_times: list[float] = []
 
     # ---- data in ------------------------------------------------------------------------
@@ -96,7 +97,7 @@ class EnvView(QWidget):
         w, h = self._target_size()
         surface, self.drawn_kind = scene.draw(self.frame, w, h, self.selected_agent,
                                               self.theme.name, self.actions,
-                                              self.show_view_radius)
+                                              self.show_view_radius, self.value_overlay)
         sw, sh = surface.get_size()
         # Zero-copy view of the Surface's pixels (docs/facts.md). No `.copy()`: envs.render draws
         # every frame on a new Surface, so keeping that Surface and its buffer view alive for

@@ -27,7 +27,8 @@ TEXT_CARD = "text card"
 
 
 def draw(frame: dict[str, Any], width: int, height: int, selected: int | None, theme: str,
-         actions: Any = None, show_view: bool = False) -> tuple[pygame.Surface, str]:
+         actions: Any = None, show_view: bool = False,
+         value_map: Any = None) -> tuple[pygame.Surface, str]:
     """A width x height Surface showing `frame` (content centred, aspect ratio kept), and
     the name of the drawing that made it (`envs.render.drawing_kind`, or TEXT_CARD).
 
@@ -35,7 +36,8 @@ def draw(frame: dict[str, Any], width: int, height: int, selected: int | None, t
     """
     try:
         options = _render.RenderOptions(show_view_radius=show_view, actions=actions,
-                                        selected_agent=selected, theme=theme)
+                                        selected_agent=selected, theme=theme,
+                                        value_map=value_map)
         surface = _render.render(frame, size=(width, height), options=options)
         return surface, _render.drawing_kind(frame)
     except Exception as exc:  # noqa: BLE001 - a drawing bug must not take the app down

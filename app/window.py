@@ -33,6 +33,7 @@ from app.inspector import HEADING_TOOLTIP, InspectorPanel
 from app.manual import ManualControl
 from app.whatif import WhatIfControl
 from app.editor import WorldEditor
+from app.views import WhatIfViews
 from app.plots import PlotsPanel
 from app.run_picker import RunPicker, view_header, window_title
 from app.session import RunFile
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.manual = ManualControl(self)  # take over an agent (app/manual.py)
         self.whatif = WhatIfControl(self)  # what-if drag (app/whatif.py)
         self.editor = WorldEditor(self)  # world editor (app/editor.py)
+        self.views = WhatIfViews(self)  # value map, mixer surface (app/views.py)
         self._build_widgets()
         self.session = RunFile(
             self, self.controller, settings if settings is not None
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
         self.manual.attach()
         self.whatif.attach(self.view)
         self.editor.attach()
+        self.views.attach()
         speed = self.speed_control
         self.toolbar = self.acts.build_toolbar(self, {
             "speed_caption": speed.caption, "speed": speed.slider, "speed_label": speed.label,
@@ -227,6 +230,7 @@ class MainWindow(QMainWindow):
                 self.manual.on_snapshot(snap)
                 self.whatif.on_snapshot(snap)
                 self.editor.on_snapshot(snap)
+                self.views.on_snapshot(snap)
                 self._set_view_info(snap.frame.get("scenario", ""), snap)
         finally:
             self.controller.worker.frame_consumed()
@@ -262,6 +266,7 @@ class MainWindow(QMainWindow):
         self.manual.new_run()
         self.whatif.new_run()
         self.editor.new_run()
+        self.views.new_run()
         self.select_agent(-1)
         # a new run (Reset, Open): nothing of the previous run's stays in the inspector; the
         # run's first frame follows this signal
@@ -425,6 +430,7 @@ class MainWindow(QMainWindow):
         self.view.set_selected(self.selected_agent)
         self.inspector.set_selected(self.selected_agent)
         self.manual.selection_changed(self.selected_agent)
+        self.views.selection_changed()
 
     @Slot()
     def next_agent(self) -> None:

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app import editor, manual, whatif
+from app import editor, manual, views, whatif
 from app.commands import NEEDS_A_RUN, Command, CommandChannel, EngineReady, Frame
 from app.engine import CurveCollector, TrainerFactory, TrainerLike, default_trainer_factory
 from app.pacing import (FrameClock, StepClock, UpdatePacer, draws_every_step, watch_rate)
@@ -118,6 +118,7 @@ class TrainingWorker(QObject):
         self._handlers.update(manual.handlers(self))  # take over an agent (app/manual.py)
         self._handlers.update(whatif.handlers(self))  # what-if drag (app/whatif.py)
         self._handlers.update(editor.handlers(self))  # world editor (app/editor.py)
+        self._handlers.update(views.handlers(self))  # value map, mixer surface (app/views.py)
 
     # ---- thread-safe API (called from the GUI thread) ----------------------------------
     def request(self, command: Command, arg: Any = None) -> None:

@@ -85,6 +85,7 @@ class Snapshot:
     human_agent: int | None = None
     human_step: Inspection | None = None
     whatif: bool = False  # a what-if state (qmix/whatif.py), not the run's own
+    views: dict[str, Any] = field(default_factory=dict)  # what-if views asked for (app/views.py)
 
 
 @dataclass(frozen=True)

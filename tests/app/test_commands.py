@@ -53,7 +53,8 @@ def test_the_commands_that_need_a_run():
     assert NEEDS_A_RUN == {Command.STEP_ENV, Command.STEP_EPISODE, Command.STEP_UPDATE,
                            Command.EVALUATE, Command.SAVE, Command.TAKE_OVER,
                            Command.HUMAN_OPTIONS, Command.HUMAN_ACTION, Command.WHATIF_MOVE,
-                           Command.WHATIF_UNDO, Command.WHATIF_END, Command.EDITOR_APPLY}
+                           Command.WHATIF_UNDO, Command.WHATIF_END, Command.EDITOR_APPLY,
+                           Command.VIEWS}
 
 
 def test_a_frame_is_plain_data():
