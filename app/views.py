@@ -97,7 +97,10 @@ class WhatIfViews(QObject):
         self._changed()
 
     def toggle_mixer(self) -> None:
-        self.mixer_dock.setVisible(not self.mixer_dock.isVisible())
+        show = not self.mixer_dock.isVisible()
+        self.mixer_dock.setVisible(show)
+        if show:  # a column beside the inspector, not half the window
+            self.window.resizeDocks([self.mixer_dock], [460], Qt.Horizontal)
         self._changed()
 
     def selection_changed(self) -> None:
