@@ -29,7 +29,7 @@ def test_parse_race_and_rival():
 
 
 def test_two_runs_step_play_and_plot_together(qapp):
-    config = make_config("two_step", seed=5, eval_interval=200, eval_episodes=4)
+    config = make_config("two_step", seed=5, eval_interval=100, eval_episodes=2)
     race = RaceWindow(config, ("qmix", "vdn"))
     race.show()
     race.start()
@@ -50,17 +50,17 @@ def test_two_runs_step_play_and_plot_together(qapp):
         QTest.keyClick(race, Qt.Key_Plus)
         wait_until(lambda: all(lane.worker.steps_per_s is None for lane in race.lanes), 10,
                    "full speed")
-        QTest.keyClick(race, Qt.Key_Space)  # play both until both have evaluated twice
+        QTest.keyClick(race, Qt.Key_Space)  # play both until both have evaluated
         assert all(lane.worker.is_playing() for lane in race.lanes)
-        wait_until(lambda: min(lane.eval.n for lane in race.lanes) >= 2, 120,
-                   "two evaluations of each run")
+        wait_until(lambda: min(lane.eval.n for lane in race.lanes) >= 1, 120,
+                   "an evaluation of each run")
         QTest.keyClick(race, Qt.Key_Space)  # pause both
         wait_until(lambda: idle(race), 30, "both paused")
         assert not any(lane.worker.is_playing() for lane in race.lanes)
         race.redraw()
         for lane, curve in zip(race.lanes, race.curves):
             x, y = curve.getData()
-            assert len(x) == lane.eval.n >= 2
+            assert len(x) == lane.eval.n >= 1
             assert list(y) == [v for _, v in lane.worker.trainer.history["eval_return"]]
         names = [item[1].text for item in race.plot.getPlotItem().legend.items]
         assert names == ["QMIX", "VDN"]
