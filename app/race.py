@@ -148,6 +148,7 @@ class RaceWindow(QMainWindow):
         self.speed_control = SpeedControl(self)
         self.speed_control.changed.connect(self.set_speed)
         self._build()
+        self.redraw()
         self.plot_timer = every(self, 250, self.redraw)
         self.status_timer = every(self, 250, self._show_status)
         self.resize(1600, 980)
@@ -205,6 +206,7 @@ class RaceWindow(QMainWindow):
                                **self.configs[0].scenario_kwargs).info.solved_return
         except Exception:  # noqa: BLE001 - the lanes report a world that cannot be built
             solved = None
+        self.solved = solved
         if solved is not None:
             self.plot.addItem(pg.InfiniteLine(pos=solved, angle=0, pen=pg.mkPen(
                 self.theme.good, width=1.5, style=Qt.DashLine), label="solved",
@@ -251,9 +253,15 @@ class RaceWindow(QMainWindow):
             lane.controller.set_speed(steps_per_s)
 
     def redraw(self) -> None:
+        ys = [] if self.solved is None else [0.0, float(self.solved)]
         for lane, curve in zip(self.lanes, self.curves):
             s = lane.eval
             curve.setData(s.x[: s.n], s.y[: s.n])
+            ys.extend(s.y[: s.n].tolist())
+        if ys:  # both curves and the solved line in view, from 0 (or below) up
+            lo, hi = min(0.0, min(ys)), max(ys)
+            pad = 0.06 * max(hi - lo, 1e-6)
+            self.plot.setYRange(lo - pad, hi + pad, padding=0)
 
     def _show_status(self) -> None:
         parts = []
