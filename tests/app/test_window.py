@@ -207,10 +207,10 @@ def test_theme_and_presentation_shortcuts(paused):
 
 
 def test_f1_lists_the_shortcuts(paused):
-    from PySide6.QtWidgets import QMessageBox
+    from app.actions import ShortcutsBox
 
     press(paused, Qt.Key_F1)
-    boxes = [b for b in paused.findChildren(QMessageBox) if b.isVisible()]
+    boxes = [b for b in paused.findChildren(ShortcutsBox) if b.isVisible()]
     assert boxes and "Space" in boxes[-1].text() and "Ctrl+S" in boxes[-1].text()
     for box in boxes:
         box.close()
