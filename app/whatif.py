@@ -265,6 +265,9 @@ class WhatIfControl(QObject):
         self.dragging = None
         self._sync_actions()
 
+    def sync_keys(self) -> None:
+        self._sync_actions()
+
     def _sync_actions(self) -> None:
         acts = getattr(self.window, "acts", None)
         if acts is None:

@@ -497,6 +497,7 @@ class MainWindow(QMainWindow):
             self.showNormal()
         QTimer.singleShot(0, self._apply_split)
         self.acts.set_presenting(self.toolbar, on)
+        self.whatif.sync_keys()  # Esc: the what-if's while one is open, else presentation's
         self.plots.set_compact(on)
         self.study_view.set_presenting(on)
         self.inspector.legend.setVisible(not on)  # minimal chrome; the speaker explains
