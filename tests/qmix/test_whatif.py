@@ -250,3 +250,20 @@ def test_worlds_without_placement_and_terminal_frames_are_refused():
     trainer.env_step()  # the rollout ended: its terminal frame has no decision
     with pytest.raises(WhatIfError, match="no decision on screen"):
         WhatIf.from_trainer(trainer)
+
+
+def test_foraging_value_map_and_iql_surface():
+    trainer = make("foraging", algo="iql", updates=3)
+    shown = trainer.snapshot().inspection
+    wi = WhatIf.from_trainer(trainer)
+    vm = wi.value_map(1)
+    r, c = wi.agent_cell(1)
+    assert abs(vm[r, c] - shown.q_tot_greedy) <= 1e-5
+    cell = next(tuple(x) for x in wi.standable_cells("agent", 1) if tuple(x) != (r, c))
+    assert abs(wi.move("agent", 1, cell).q_tot_greedy - vm[cell]) <= 1e-5
+    food = wi.standable_cells("food", 0)[0]
+    wi.move("food", 0, food)
+    assert tuple(wi.frame()["food"][0]) == tuple(food)
+    grid, q_i, q_j = wi.mixer_surface(0, 1, k=7)  # IQL's Q_tot is the sum: a plane
+    expect = grid[0, 0] + (q_i - q_i[0])[:, None] + (q_j - q_j[0])[None, :]
+    np.testing.assert_allclose(grid, expect, rtol=0, atol=1e-9 * max(1.0, np.abs(grid).max()))
