@@ -5,8 +5,8 @@ state on screen while paused (the run's own step, or a what-if drag's moved stat
 Worker side (`handlers(worker)`, on the training thread): WHATIF_VIEWS (arg: on/off). While
 on and paused, every frame the worker sends carries `frame["whatif_views"]`: every agent's
 value maps of all three kinds ({"q_tot" | "v" | "q_max": (N, H, W)}, NaN where it cannot
-stand), each agent's real cell, and the mixer surface of every pair of agents (K x K, the
-axes, the current point). Computed by `qmix/whatif.py` (NumPy, ~15 ms per agent on pursuit);
+stand), each agent's real cell, and the mixer surface of each agent with the next one (K x K,
+the axes, the current point). Computed by `qmix/whatif.py` (NumPy, ~15 ms per agent on pursuit);
 nothing of the run changes. While training runs no views are computed (the picture moves on
 60 times a second).
 
@@ -44,8 +44,9 @@ def compute(whatif: Any) -> dict[str, Any]:
         for kind in VALUE_KINDS:
             maps[kind].append(whatif.value_map(agent, kind))
     surfaces = {}
-    for i in range(n):
-        for j in range(i + 1, n):
+    for a in range(n if n > 1 else 0):  # each agent with the next: what X shows
+        i, j = sorted((a, (a + 1) % n))
+        if (i, j) not in surfaces:
             grid, q_i, q_j = whatif.mixer_surface(i, j, SURFACE_K)
             surfaces[(i, j)] = {"grid": grid, "q_i": q_i, "q_j": q_j,
                                 "point": whatif.mixer_point(i, j)}
