@@ -267,3 +267,20 @@ def test_foraging_value_map_and_iql_surface():
     grid, q_i, q_j = wi.mixer_surface(0, 1, k=7)  # IQL's Q_tot is the sum: a plane
     expect = grid[0, 0] + (q_i - q_i[0])[:, None] + (q_j - q_j[0])[None, :]
     np.testing.assert_allclose(grid, expect, rtol=0, atol=1e-9 * max(1.0, np.abs(grid).max()))
+
+
+def test_value_map_entries_match_the_compiled_inspection_of_the_moved_state(qmix_run):
+    # acting and online weights are the same here (no update since the last refresh): the
+    # NumPy what-if and the compiled Learner.inspect must agree to float32 rounding
+    ro = qmix_run._rollout
+    wi = WhatIf.from_trainer(qmix_run)
+    vm = wi.value_map(0)
+    for cell in wi.standable_cells("agent", 0)[::7]:
+        ins = wi.move("agent", 0, cell)
+        obs, state, avail = wi.env.observe(0)
+        ref = qmix_run.inspect(obs, state, avail, ro.hidden[0], ro.last_actions[0],
+                               ins.greedy_actions)
+        np.testing.assert_array_equal(ref.greedy_actions, ins.greedy_actions)
+        assert abs(ref.q_tot_chosen - vm[tuple(cell)]) <= 2e-5 * max(1.0, abs(ref.q_tot_chosen))
+        np.testing.assert_allclose(ref.agent_qs, ins.agent_qs, rtol=2e-5, atol=2e-6)
+        wi.undo()
