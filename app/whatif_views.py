@@ -6,8 +6,8 @@ Worker side (`handlers(worker)`, on the training thread): WHATIF_VIEWS (arg: on/
 on and paused, every frame the worker sends carries `frame["whatif_views"]`: every agent's
 value maps of all three kinds ({"q_tot" | "v" | "q_max": (N, H, W)}, NaN where it cannot
 stand), each agent's real cell, and the mixer surface of each agent with the next one (K x K,
-the axes, the current point). Computed by `qmix/whatif.py` (NumPy, 16-65 ms per agent on pursuit here);
-nothing of the run changes. While training runs no views are computed (the picture moves on
+the axes, the current point). Computed by `qmix/whatif.py` (NumPy, 16-65 ms per agent on
+pursuit here); nothing of the run changes. While training runs no views are computed (the picture moves on
 60 times a second).
 
 GUI side (`WhatIfViews`, slots named in app/actions.py): the mode (app/value_map.py), the
