@@ -36,7 +36,6 @@ class Command(enum.Enum):
     STEP_EPISODE = "step_episode"
     STEP_UPDATE = "step_update"
     EVALUATE = "evaluate"
-    WHATIF_VIEWS = "whatif_views"  # arg: bool, paused frames carry value maps + mixer surfaces
 
 
 NEEDS_A_RUN = frozenset({Command.STEP_ENV, Command.STEP_EPISODE, Command.STEP_UPDATE,

@@ -17,7 +17,6 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame  # noqa: E402
 
-from app.value_map import overlay_from_frame  # noqa: E402
 from envs import render as _render  # noqa: E402
 
 _reported: set[str] = set()
@@ -36,8 +35,7 @@ def draw(frame: dict[str, Any], width: int, height: int, selected: int | None, t
     """
     try:
         options = _render.RenderOptions(show_view_radius=show_view, actions=actions,
-                                        selected_agent=selected, theme=theme,
-                                        value_map=overlay_from_frame(frame, selected))
+                                        selected_agent=selected, theme=theme)
         surface = _render.render(frame, size=(width, height), options=options)
         return surface, _render.drawing_kind(frame)
     except Exception as exc:  # noqa: BLE001 - a drawing bug must not take the app down

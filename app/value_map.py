@@ -57,15 +57,3 @@ class ValueMapMode:
         return (f"value map of agent {0 if agent is None else agent}: {self.label} if it stood "
                 f"on each cell (Shift+M: next value)")
 
-
-def overlay_from_frame(frame: dict[str, Any], selected: int | None) -> OverlaySpec | None:
-    """The overlay the picture draws for `frame`: the selected agent's map of the kind the
-    window chose (`frame["value_map_kind"]`), from the views the worker attached
-    (`frame["whatif_views"]`, app/whatif_views.py); None when either is missing."""
-    kind = frame.get("value_map_kind")
-    views = frame.get("whatif_views")
-    if not kind or not views:
-        return None
-    maps = views["value_maps"][kind]
-    agent = 0 if selected is None or not 0 <= selected < len(maps) else int(selected)
-    return OverlaySpec(maps[agent], LABELS[kind], tuple(views["cells"][agent]), agent)

@@ -38,7 +38,6 @@ from app.statusbar import StatusBar
 from app.study_view import StudyView
 from app.theme import PRESENTATION_SCALE, THEMES, Theme, app_font, palette, stylesheet
 from app.widgets import Banner, SpeedControl, card, dock, every, split
-from app.whatif_views import WhatIfViews
 from app.commands import EngineReady, Frame
 from app.worker import MOVING, Phase
 from qmix.userio import one_line
@@ -76,7 +75,6 @@ class MainWindow(QMainWindow):
         self.speed_control.changed.connect(self.controller.set_speed)
         self.picker = RunPicker(self.config, self.settings_panel, self)
         self.picker.picked.connect(self._run_picked)
-        self.whatif_views = WhatIfViews(self)  # M, Shift+M, X (app/whatif_views.py)
         self.acts = Actions(self)
         speed = self.speed_control
         self.toolbar = self.acts.build_toolbar(self, {
@@ -211,7 +209,6 @@ class MainWindow(QMainWindow):
                 # the decision about to be executed, drawn on the picture (arrows, or the
                 # "next" action of the vector view); none on a terminal frame
                 pending = None if snap.decision is None else snap.decision.actions
-                self.whatif_views.on_frame(snap.frame)  # value map kind, mixer surface
                 self.view.set_frame(snap.frame, pending)
                 names = tuple(self.info.action_names) if self.info is not None else ()
                 # every frame: the picture and the inspector are of the same decision

@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app import whatif_views
 from app.commands import NEEDS_A_RUN, Command, CommandChannel, EngineReady, Frame
 from app.engine import CurveCollector, TrainerFactory, TrainerLike, default_trainer_factory
 from app.pacing import (FrameClock, StepClock, UpdatePacer, draws_every_step, watch_rate)
@@ -115,7 +114,6 @@ class TrainingWorker(QObject):
             Command.STEP_UPDATE: self._step_update, Command.EVALUATE: self._evaluate,
             Command.SAVE: self._save,
         }
-        self._handlers.update(whatif_views.handlers(self))  # value map, mixer (app/whatif_views.py)
 
     # ---- thread-safe API (called from the GUI thread) ----------------------------------
     def request(self, command: Command, arg: Any = None) -> None:
