@@ -284,3 +284,19 @@ def test_value_map_entries_match_the_compiled_inspection_of_the_moved_state(qmix
         assert abs(ref.q_tot_chosen - vm[tuple(cell)]) <= 2e-5 * max(1.0, abs(ref.q_tot_chosen))
         np.testing.assert_allclose(ref.agent_qs, ins.agent_qs, rtol=2e-5, atol=2e-6)
         wi.undo()
+
+
+def test_a_what_if_beside_a_background_round_of_updates_neither_waits_nor_takes_it_in():
+    trainer = Trainer(make_config("pursuit", n_envs=2, batch_size=4, learning_starts=4,
+                                  buffer_size=16, async_updates=True, seed=1))
+    while trainer._inflight is None:
+        trainer.train_iteration()
+    trainer.env_step()
+    inflight, updates = trainer._inflight, trainer.updates
+    shown = trainer.snapshot().inspection
+    wi = WhatIf.from_trainer(trainer)
+    r, c = wi.agent_cell(0)
+    assert abs(wi.value_map(0)[r, c] - shown.q_tot_greedy) <= 1e-5
+    wi.move("agent", 0, wi.standable_cells("agent", 0)[0])
+    assert trainer._inflight is inflight and trainer.updates == updates
+    trainer.close()
