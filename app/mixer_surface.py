@@ -72,6 +72,7 @@ class MixerSurfaceView(QWidget):
         self.canvas.setBackground(theme.panel)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
+            axis.enableAutoSIPrefix(False)  # Q-values as they are, not "x0.001"
             axis.setPen(pg.mkPen(theme.border))
             axis.setTextPen(pg.mkPen(theme.text_dim))
         self.point.setBrush(pg.mkBrush(theme.accent))

@@ -56,3 +56,4 @@ class ValueMapMode:
             return "value map off (M)"
         return (f"value map of agent {0 if agent is None else agent}: {self.label} if it stood "
                 f"on each cell (Shift+M: next value)")
+

@@ -126,14 +126,42 @@ class Layout:
 
     @classmethod
     def of_env(cls, env: Any, copy: int = 0) -> "Layout":
-        """The layout of a running grid world's copy (live items only)."""
-        scenario = env.info.name
-        if scenario not in ITEM_MARK:
+        """The layout of a running grid world's copy (see `of_frame`)."""
+        if env.info.name not in ITEM_MARK:
+            raise LayoutError(f"no layout editor for this world ({env.info.name}): only "
+                              f"pursuit and foraging")
+        return cls.of_frame(env.snapshot(copy))
+
+    @classmethod
+    def of_frame(cls, frame: dict[str, Any]) -> "Layout":
+        """The layout of a grid world's snapshot (`VecEnv.snapshot`, the picture's frame).
+
+        Every item counts, gone ones too: the world has n_prey / n_food of them whatever this
+        episode captured, and a layout with fewer would no longer fit the run's networks. A
+        gone item goes on its last cell when that is free, else on the first free cell (row
+        by row)."""
+        scenario = frame.get("scenario")
+        if scenario not in ITEM_MARK or "grid_shape" not in frame:
             raise LayoutError(f"no layout editor for this world ({scenario}): only pursuit "
                               f"and foraging")
-        pos = env.positions(copy)
-        return cls(scenario, env.snapshot(copy)["walls"], pos["agents"],
-                   pos["items"][pos["items_alive"]])
+        key = "prey" if scenario == "pursuit" else "food"
+        walls = np.asarray(frame["walls"], dtype=bool)
+        agents = np.asarray(frame["agents"], dtype=np.int64).reshape(-1, 2)
+        items = np.asarray(frame[key], dtype=np.int64).reshape(-1, 2).copy()
+        alive = np.asarray(frame.get(f"{key}_alive", np.ones(len(items), bool)), dtype=bool)
+        taken = walls.copy()
+        taken[agents[:, 0], agents[:, 1]] = True
+        taken[items[alive, 0], items[alive, 1]] = True
+        for k in np.flatnonzero(~alive):
+            r, c = items[k]
+            if taken[r, c]:
+                free = np.argwhere(~taken)
+                if not len(free):
+                    raise LayoutError("no free cell left for every item")
+                r, c = free[0]
+            items[k] = (r, c)
+            taken[r, c] = True
+        return cls(scenario, walls, agents, items)
 
     # ------------------------------------------------------------------ settings
     def settings(self, base: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -190,7 +190,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         whatif_cli.print_report(whatif_cli.report(args), args.json)
         return 0
     summary = checkpoint.summarize(args.path, with_step=args.step)
-    print(dumps(summary, indent=2, default=str))
+    print(dumps(summary, indent=None if args.json else 2, default=str))  # --json: one line
     return 0
 
 

@@ -291,12 +291,16 @@ class WhatIf:
                 or not 0 <= agent < n:
             raise WhatIfError(f"agent must be an int in 0..{n - 1}, got {agent!r}")
 
-    def _evaluate(self) -> tuple[Decision, Inspection]:
+    def _evaluate(self, real: bool | None = None) -> tuple[Decision, Inspection]:
+        """The decision and inspection of the state now (`real`: whether it is the real
+        state, if the caller knows; else it is looked up)."""
         hit = self._cache.get("now")
         if hit is not None:
             return hit[0], hit[1]
         obs, state, avail = self.env.observe(0)
-        if self._real is not None and self.is_real():
+        if real is None:
+            real = self.is_real()
+        if self._real is not None and real:
             r = self._real
             q, chosen, greedy, explored, eps = r.q, r.chosen, r.greedy, r.explored, r.epsilon
         else:
@@ -325,12 +329,14 @@ class WhatIf:
         h, w = self.env.snapshot(0)["grid_shape"]
         maps = {name: np.full((h, w), np.nan) for name in VALUE_KINDS}
         saved_state, saved_cache = self.env.copy_state(0), dict(self._cache)
+        # the others stay put: a cell's state is the real one iff the agent's own cell is
+        home = self.agent_cell(agent) if self.is_real() else None
         # each cell: a move and a full inspection, exactly as a separate what-if would do
         try:
             for row, col in self.env.standable_cells(0, "agent", agent):
                 self.env.move(0, "agent", agent, (int(row), int(col)))
                 self._cache.pop("now", None)
-                dec, ins = self._evaluate()
+                dec, ins = self._evaluate(real=(int(row), int(col)) == home)
                 maps["q_tot"][row, col] = ins.q_tot_greedy
                 maps["v"][row, col] = ins.v_s
                 maps["q_max"][row, col] = float(ins.agent_qs[agent][ins.avail_actions[agent]].max())

@@ -121,3 +121,18 @@ def test_fit_problem_names_what_no_longer_fits():
         "has 15")
     assert "for agents 3, the edited world has 4" in fit_problem(base, envs.make(
         "pursuit", n_agents=4).info)
+
+
+def test_a_layout_taken_after_a_capture_keeps_every_item():
+    env = envs.make("pursuit", n_envs=1)
+    env.reset(seed=0)
+    env.set_layout(0, [[0, 0], [3, 3], [5, 5]], [[3, 3], [1, 1]], prey_alive=[False, True])
+    layout = Layout.of_env(env)
+    assert len(layout.items) == 2  # the captured prey still belongs to the world
+    # its last cell (3, 3) is taken by agent 1: it goes on the first free cell
+    np.testing.assert_array_equal(layout.items, [[0, 1], [1, 1]])
+    assert layout.settings()["n_prey"] == 2
+    env.set_layout(0, [[0, 0], [2, 2], [5, 5]], [[3, 3], [1, 1]], prey_alive=[False, True])
+    np.testing.assert_array_equal(Layout.of_frame(env.snapshot(0)).items, [[3, 3], [1, 1]])
+    with pytest.raises(LayoutError, match="no layout editor for this world \\(two_step\\)"):
+        Layout.of_env(envs.make("two_step"))

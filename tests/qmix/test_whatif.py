@@ -250,3 +250,53 @@ def test_worlds_without_placement_and_terminal_frames_are_refused():
     trainer.env_step()  # the rollout ended: its terminal frame has no decision
     with pytest.raises(WhatIfError, match="no decision on screen"):
         WhatIf.from_trainer(trainer)
+
+
+def test_foraging_value_map_and_iql_surface():
+    trainer = make("foraging", algo="iql", updates=3)
+    shown = trainer.snapshot().inspection
+    wi = WhatIf.from_trainer(trainer)
+    vm = wi.value_map(1)
+    r, c = wi.agent_cell(1)
+    assert abs(vm[r, c] - shown.q_tot_greedy) <= 1e-5
+    cell = next(tuple(x) for x in wi.standable_cells("agent", 1) if tuple(x) != (r, c))
+    assert abs(wi.move("agent", 1, cell).q_tot_greedy - vm[cell]) <= 1e-5
+    food = wi.standable_cells("food", 0)[0]
+    wi.move("food", 0, food)
+    assert tuple(wi.frame()["food"][0]) == tuple(food)
+    grid, q_i, q_j = wi.mixer_surface(0, 1, k=7)  # IQL's Q_tot is the sum: a plane
+    expect = grid[0, 0] + (q_i - q_i[0])[:, None] + (q_j - q_j[0])[None, :]
+    np.testing.assert_allclose(grid, expect, rtol=0, atol=1e-9 * max(1.0, np.abs(grid).max()))
+
+
+def test_value_map_entries_match_the_compiled_inspection_of_the_moved_state(qmix_run):
+    # acting and online weights are the same here (no update since the last refresh): the
+    # NumPy what-if and the compiled Learner.inspect must agree to float32 rounding
+    ro = qmix_run._rollout
+    wi = WhatIf.from_trainer(qmix_run)
+    vm = wi.value_map(0)
+    for cell in wi.standable_cells("agent", 0)[::7]:
+        ins = wi.move("agent", 0, cell)
+        obs, state, avail = wi.env.observe(0)
+        ref = qmix_run.inspect(obs, state, avail, ro.hidden[0], ro.last_actions[0],
+                               ins.greedy_actions)
+        np.testing.assert_array_equal(ref.greedy_actions, ins.greedy_actions)
+        assert abs(ref.q_tot_chosen - vm[tuple(cell)]) <= 2e-5 * max(1.0, abs(ref.q_tot_chosen))
+        np.testing.assert_allclose(ref.agent_qs, ins.agent_qs, rtol=2e-5, atol=2e-6)
+        wi.undo()
+
+
+def test_a_what_if_beside_a_background_round_of_updates_neither_waits_nor_takes_it_in():
+    trainer = Trainer(make_config("pursuit", n_envs=2, batch_size=4, learning_starts=4,
+                                  buffer_size=16, async_updates=True, seed=1))
+    while trainer._inflight is None:
+        trainer.train_iteration()
+    trainer.env_step()
+    inflight, updates = trainer._inflight, trainer.updates
+    shown = trainer.snapshot().inspection
+    wi = WhatIf.from_trainer(trainer)
+    r, c = wi.agent_cell(0)
+    assert abs(wi.value_map(0)[r, c] - shown.q_tot_greedy) <= 1e-5
+    wi.move("agent", 0, wi.standable_cells("agent", 0)[0])
+    assert trainer._inflight is inflight and trainer.updates == updates
+    trainer.close()
