@@ -156,11 +156,8 @@ class WorldEditor(QObject):
             w.manual.release()
         if getattr(w, "whatif", None) is not None and w.whatif.active:
             w.whatif.leave()
-        key = "prey" if frame["scenario"] == "pursuit" else "food"
-        alive = np.asarray(frame.get(f"{key}_alive", np.ones(len(frame[key]), bool)), bool)
-        try:
-            self.layout = Layout(frame["scenario"], frame["walls"], frame["agents"],
-                                 np.asarray(frame[key]).reshape(-1, 2)[alive])
+        try:  # every item, captured ones too: the world has that many (envs/layout.py)
+            self.layout = Layout.of_frame(frame)
         except LayoutError as exc:
             w.status.message(str(exc), 5000)
             return False

@@ -100,3 +100,17 @@ def test_one_prey_more_needs_a_new_run_and_the_button_starts_it(window):
     new = trainer(window)
     assert new is not t and new.config.scenario_kwargs["n_prey"] == prey + 1
     assert len(new.env.snapshot(0)["prey"]) == prey + 1 and not ed.active
+
+
+def test_a_captured_prey_still_counts_so_the_world_still_fits(window):
+    t = trainer(window)
+    frame = dict(window.last_frame.snapshot.frame)
+    frame["prey_alive"] = np.array([False] + [True] * (len(frame["prey"]) - 1))
+    window.view.set_frame(frame)  # a frame just after a capture
+    QTest.keyClick(window, Qt.Key_E, Qt.ControlModifier)
+    ed = window.editor
+    assert ed.active and len(ed.layout.items) == len(frame["prey"])
+    QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier)
+    wait_idle(window)
+    assert ed.message.startswith("The run keeps training"), ed.message
+    assert trainer(window) is t
