@@ -226,12 +226,15 @@ class Trainer:
             self.history["episode_return"].extend((self.env_steps, r) for r in returns)
             self._emit("on_episode_end", returns)
         ended = bool(ro.done.all() or ro.t >= self.info.episode_limit)
+        keep0 = bool(alive[0] and (finished[0] or ended) and self.replay.train_limit)
+        if keep0:  # copy 0's episode is over: its inputs' scales, before the rollout's end
+            self.replay.train_scales(self)
         if ended:
             self._end_rollout()
         else:
             self._decide()
-        if alive[0] and (finished[0] or ended) and self.replay.train_limit:
-            self.replay.train_end(self, ro)  # copy 0's episode is over: keep it
+        if keep0:
+            self.replay.train_end(self, ro)  # ... and the episode, with its terminal frame
         return ended
 
     def _end_rollout(self) -> None:
