@@ -346,8 +346,13 @@ def encode(episode: ReplayEpisode) -> dict[str, np.ndarray]:
     return out
 
 
+def episode_info(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """An encoded episode's `info` (kind, number, env_steps, decisions, ...)."""
+    return dict(_from_json_bytes(arrays["info"]))
+
+
 def _kind_of(arrays: dict[str, np.ndarray]) -> str:
-    return str(_from_json_bytes(arrays["info"])["kind"])
+    return str(episode_info(arrays)["kind"])
 
 
 def _row(arrays: dict[str, np.ndarray], key: str, t: int) -> Any:
