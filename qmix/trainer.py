@@ -48,6 +48,8 @@ from qmix.checkpoint.compat import check_compatible
 from qmix.types import CURVES, Decision, Inspection, Snapshot
 
 HISTORY_KEYS = tuple(curve.name for curve in CURVES)
+ACTING_MIXER = "acting_mixer/"
+"""State-dict keys (checkpoint: /extra/acting_mixer/...) of the mixer weights that act."""
 
 
 def configure_tensorflow() -> Any:
@@ -700,6 +702,9 @@ class Trainer:
             state["buffer"] = self.buffer.state_dict()
         if len(self.replay):
             state["replays"] = self.replay.state()
+        # The mixer copied with the actor's weights (one round behind the online one with
+        # async_updates): a resumed run's inspections, and so its replays, are the saved run's.
+        state.update({f"{ACTING_MIXER}{k}": v.copy() for k, v in self._acting_mixer.items()})
         return state
 
     def variable_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -745,8 +750,13 @@ class Trainer:
         actor = {k[len("actor/"):]: np.asarray(v) for k, v in saved.items()
                  if k.startswith("actor/")}
         self._refresh_acting(self.updates_done)  # the saved actor, if any, replaces its agent
-        if actor:  # (the mixer is the saved online one: the file keeps no acting mixer)
+        if actor:
             self.actor.set_weights(actor)
+        mixer = {k[len(ACTING_MIXER):]: np.asarray(v, np.float32) for k, v in state.items()
+                 if k.startswith(ACTING_MIXER)}
+        if mixer and all(k in mixer and mixer[k].shape == v.shape
+                         for k, v in self._acting_mixer.items()):
+            self._acting_mixer = mixer  # (files from before it: the saved online mixer)
         # Start afresh at a rollout boundary with the restored RNG, as the saved run would.
         self._rollout = None
         self._executed0 = None
