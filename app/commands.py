@@ -36,11 +36,11 @@ class Command(enum.Enum):
     STEP_EPISODE = "step_episode"
     STEP_UPDATE = "step_update"
     EVALUATE = "evaluate"
-    REPLAYS = "replays"  # answered by TrainingWorker.replays_ready: the kept episodes
+    REPLAYS = "replays"  # answered by TrainingWorker.replays_ready: the kept episodes ([]: none)
 
 
 NEEDS_A_RUN = frozenset({Command.STEP_ENV, Command.STEP_EPISODE, Command.STEP_UPDATE,
-                         Command.EVALUATE, Command.SAVE, Command.REPLAYS})
+                         Command.EVALUATE, Command.SAVE})
 """Commands that act on the run, refused (with a notice) while the engine is starting."""
 
 
