@@ -107,7 +107,7 @@ class Trainer:
         self._refresh_acting(0)
         self._executed0: tuple[_Rollout, dict[str, Any], int] | None = None  # see env_step
         # finished episodes kept step by step for replay (qmix/replay.py)
-        self.replay = ReplayRecorder(config.replay_episodes, config.replay_eval_episodes)
+        self.recorder = ReplayRecorder(config.replay_episodes, config.replay_eval_episodes)
         self.callbacks = CallbackList(callbacks)
         self.stop_requested = False  # a callback returned False (qmix/callbacks.py)
 
@@ -150,7 +150,7 @@ class Trainer:
     @property
     def replays(self) -> list[ReplayEpisode]:
         """Finished episodes kept for replay, oldest first (train and eval; qmix/replay.py)."""
-        return self.replay.episodes()
+        return self.recorder.episodes()
 
     def add_callback(self, callback: Callback) -> None:
         self.callbacks.append(callback)
@@ -206,8 +206,8 @@ class Trainer:
         alive = ~ro.done  # (C,) copies still in their episode
         if alive[0]:  # copy 0's last executed decision, for its terminal frame (no copying)
             self._executed0 = (ro, p, t)
-            if self.replay.train_limit:  # this frame as snapshot() shows it, in raw parts
-                self.replay.train_frame(self, ro, p, t)
+            if self.recorder.train_limit:  # this frame as snapshot() shows it, in raw parts
+                self.recorder.train_frame(self, ro, p, t)
         ro.data["actions"][:, t] = p["actions"]
         ts = self.env.step(p["actions"])
         reward = np.where(alive, ts.reward, 0.0)
@@ -228,15 +228,15 @@ class Trainer:
             self.history["episode_return"].extend((self.env_steps, r) for r in returns)
             self._emit("on_episode_end", returns)
         ended = bool(ro.done.all() or ro.t >= self.info.episode_limit)
-        keep0 = bool(alive[0] and (finished[0] or ended) and self.replay.train_limit)
+        keep0 = bool(alive[0] and (finished[0] or ended) and self.recorder.train_limit)
         if keep0:  # copy 0's episode is over: its inputs' scales, before the rollout's end
-            self.replay.train_scales(self)
+            self.recorder.train_scales(self)
         if ended:
             self._end_rollout()
         else:
             self._decide()
         if keep0:
-            self.replay.train_end(self, ro)  # ... and the episode, with its terminal frame
+            self.recorder.train_end(self, ro)  # ... and the episode, with its terminal frame
         return ended
 
     def _end_rollout(self) -> None:
@@ -490,7 +490,7 @@ class Trainer:
         keep copy 0's episode of the first round for replay (qmix/replay.py), as watched."""
         c, n = self.config.n_envs, self.info.n_agents
         returns: list[float] = []
-        kept: list[Snapshot] | None = [] if record and self.replay.eval_limit else None
+        kept: list[Snapshot] | None = [] if record and self.recorder.eval_limit else None
         rewards: list[float] = []
 
         def seen(snap: Snapshot | None) -> None:  # copy 0's frames until its terminal one
@@ -498,7 +498,7 @@ class Trainer:
             if kept is not None and snap is not None:
                 kept.append(snap)
                 if snap.decision is None:
-                    self.replay.eval_episode(len(self.history["eval_return"]),
+                    self.recorder.eval_episode(len(self.history["eval_return"]),
                                              self.env_steps, kept, rewards)
                     kept = None
 
@@ -700,8 +700,8 @@ class Trainer:
                                    "state": self.state_norm.state_dict()}
         if include_buffer:
             state["buffer"] = self.buffer.state_dict()
-        if len(self.replay):
-            state["replays"] = self.replay.state()
+        if len(self.recorder):
+            state["replays"] = self.recorder.state()
         # The mixer copied with the actor's weights (one round behind the online one with
         # async_updates): a resumed run's inspections, and so its replays, are the saved run's.
         state.update({f"{ACTING_MIXER}{k}": v.copy() for k, v in self._acting_mixer.items()})
@@ -760,7 +760,7 @@ class Trainer:
         # Start afresh at a rollout boundary with the restored RNG, as the saved run would.
         self._rollout = None
         self._executed0 = None
-        self.replay.load(list(state.get("replays", [])))
+        self.recorder.load(list(state.get("replays", [])))
         pending = [dict(m) for m in state.get("pending_updates", [])]
         if pending:  # taken in at the end of the next rollout, as in the saved run
             done: Future = Future()
