@@ -111,8 +111,11 @@ class ReplayMode(QObject):
         box = self.bar.episodes
         box.blockSignals(True)
         box.clear()
-        for episode in self.replays:
+        for i, episode in enumerate(self.replays):
             box.addItem(episode.title)
+            n = len(self.replays) - 1 - i  # its N in a file saved now (oldest first)
+            box.setItemData(i, f"Saved with the run: main.py inspect FILE --episode {n} "
+                               "prints it step by step", Qt.ToolTipRole)
         box.setCurrentIndex(0)
         box.blockSignals(False)
         self.bar.show()

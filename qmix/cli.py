@@ -181,8 +181,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if args.episode is not None:  # one kept episode, step by step (qmix/replay_cli.py)
         from qmix.replay_cli import print_episode
 
-        print_episode(args.path, args.episode, args.json, sys.stdout)
-        return 0
+        return print_episode(args.path, args.episode, args.json, sys.stdout)
     summary = checkpoint.summarize(args.path, with_step=args.step)
     print(dumps(summary, indent=2, default=str))
     return 0

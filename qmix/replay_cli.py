@@ -66,8 +66,20 @@ def pick(path: str, n: int) -> ReplayEpisode:
     return replays[n]
 
 
-def print_episode(path: str, n: int, as_json: bool, out: TextIO) -> None:
+def print_episode(path: str, n: int, as_json: bool, out: TextIO) -> int:
+    """Print episode N; 0 (also when the reader stops early: `... --json | head`)."""
     episode = pick(path, n)
+    try:
+        _print(episode, n, as_json, out)
+        out.flush()
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # no error at exit either
+    return 0
+
+
+def _print(episode: ReplayEpisode, n: int, as_json: bool, out: TextIO) -> None:
     lines = step_lines(episode, n)
     if as_json:
         for line in lines:
