@@ -91,10 +91,10 @@ def read_replays(path: str) -> list[ReplayEpisode]:
 
 
 # ====================================================================== recording
-_P_KEYS = ("actions", "greedy", "explored", "q", "epsilon", "mixer", "weights_updates")
-"""What a step's decision dict (`Trainer._decide`) must keep for its Snapshot to be rebuilt
-(the acting mixer's weights dict is replaced on every refresh, never changed in place, so
-keeping a reference keeps the weights that decided)."""
+# A step's decision dict (`Trainer._decide`) is kept as it is until the episode is first read
+# (copying out the few keys its Snapshot needs cost more than the rest of an episode's end):
+# its acting mixer's weights dict is replaced on every refresh, never changed in place, so
+# keeping the reference keeps the weights that decided.
 
 
 class _Entry:
@@ -205,7 +205,6 @@ class ReplayRecorder:
         if inputs is None:
             inputs = list(zip(data["obs"][0, :n].copy(), data["state"][0, :n].copy(),
                               data["avail_actions"][0, :n].copy()))
-        raw = [(*r[:2], {k: r[2][k] for k in _P_KEYS}, *r[3:]) for r in raw]
         decision_of, inspect, config = trainer._decision, trainer._inspect_decision, \
             trainer.config
         norm_states, sigma = scales
