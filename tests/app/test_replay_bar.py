@@ -122,3 +122,47 @@ def test_a_run_control_or_ctrl_r_returns_to_the_live_frame(window):
     assert window.inspector.snapshot is window.last_frame.snapshot
     press(window, Qt.Key_Period)  # the step keys do nothing outside replay
     assert not window.replay.active
+
+
+def same(a, b) -> bool:
+    """Equal values (arrays by value and dtype), recursively through dataclasses and dicts."""
+    import dataclasses
+
+    import numpy as np
+
+    if dataclasses.is_dataclass(a):
+        return type(a) is type(b) and all(same(getattr(a, f.name), getattr(b, f.name))
+                                          for f in dataclasses.fields(a))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
+    return a == b
+
+
+def test_the_replay_is_what_the_window_showed_live(window):
+    """Step an episode with N, keeping what the inspector showed at each step; the replay of
+    that episode shows the very same snapshots (the Step key never shows a t = 0 frame: it
+    starts the next episode and steps it)."""
+    if window.replay.active:
+        window.replay.leave()
+    window.controller.step_episode()  # to the end of the rollout in flight
+    wait_idle(window)
+    shown = []
+    while True:
+        press(window, Qt.Key_N)
+        wait_idle(window)
+        shown.append(window.inspector.snapshot)
+        if shown[-1].decision is None:
+            break
+    enter(window)
+    episode = window.replay.episode  # the newest: the one just stepped
+    assert episode.kind == "train" and episode.number == trainer(window).episodes
+    assert [s.t for s in shown] == list(range(1, episode.length + 1))
+    for snap in shown:
+        window.replay.show_step(snap.t)
+        assert same(window.inspector.snapshot, snap), f"t={snap.t}"
+        assert window.inspector.shown["q_chosen"] == fmt(
+            (snap.inspection or snap.last_inspection).q_tot_chosen)
