@@ -196,7 +196,8 @@ class ReplayMode(QObject):
         self.t = t
         last = len(episode.steps) - 1
         snap = episode.steps[t]
-        reward = f" · reward {episode.rewards[t]:.2f}" if t < episode.length else " · episode over"
+        reward = (f" · reward {episode.rewards[t]:.2f}" if t < episode.length
+                  else " · episode over")
         self.bar.position.setText(f"t = {t} / {last} · return so far "
                                   f"{snap.episode_return:.2f}{reward}")
         self.window.show_snapshot(snap, f"REPLAY · {episode.title.upper()} · t {t}/{last}")
