@@ -179,3 +179,14 @@ def test_files_without_replays_and_damaged_replays(tmp_path):
         rewards[0] = rewards[0] + 1.0  # changed without updating its checksum
     with pytest.raises(CheckpointError, match="replays/0000/rewards"):
         read_replays(str(path))
+
+
+def test_a_foreign_worlds_episode_round_trips_through_its_arrays():
+    """A PettingZoo world's frames (the vector drawing: observation arrays, names, no image)."""
+    trainer = Trainer(make_config("pz:tests.envs.fake_parallel_env:make_env", seed=1,
+                                  scenario_kwargs={"episode_limit": 6}, **SMALL))
+    trainer.run_episode()
+    episode = trainer.replays[-1]
+    assert episode.steps[0].frame["render"] == "vectors"
+    assert isinstance(episode.steps[0].frame["obs"], np.ndarray)
+    assert_same(decode(encode(episode)), episode)
