@@ -44,6 +44,7 @@ class Command(enum.Enum):
     WHATIF_END = "whatif_end"  # back to the real state
     EDITOR_APPLY = "editor_apply"  # arg: an envs.layout.Layout for the run (app/editor.py)
     VIEWS = "views"  # arg: {"value_map": (agent, kind) | None, "mixer": (i, j) | None}
+    REPLAYS = "replays"  # answered by TrainingWorker.replays_ready: the kept episodes ([]: none)
 
 
 NEEDS_A_RUN = frozenset({Command.STEP_ENV, Command.STEP_EPISODE, Command.STEP_UPDATE,

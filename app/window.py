@@ -37,6 +37,7 @@ from app.whatif import WhatIfControl
 from app.editor import WorldEditor
 from app.views import WhatIfViews
 from app.plots import PlotsPanel
+from app.replay_bar import ReplayMode
 from app.run_picker import RunPicker, view_header, window_title
 from app.session import RunFile
 from app.settings_panel import RunSettings
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
             "scenario": self.picker.scenario_combo, "algo": self.picker.algo_combo})
         self.acts.build_menus(self.menuBar(), self.session.menu_items())
         self.acts.set_presenting(self.toolbar, False)
+        self.acts.set_replaying(False)
         self.acts["study"].setEnabled(False)  # until a study is open
         self.settings_dock.visibilityChanged.connect(self.acts["settings"].setChecked)
         self.status = StatusBar(self.statusBar())
@@ -149,6 +151,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.main_split)
         self.pages.addWidget(self.study_view)
         self.banner = Banner()
+        self.replay = ReplayMode(self)  # the scrubber over finished episodes (app/replay_bar.py)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 10, 10, 10)
@@ -156,6 +159,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.manual.banner)
         layout.addWidget(self.editor.bar)
+        layout.addWidget(self.replay.bar)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
@@ -192,6 +196,7 @@ class MainWindow(QMainWindow):
         w.engine_ready.connect(self.on_engine_ready)
         w.training_failed.connect(self.on_training_failed)
         w.notice.connect(self.on_notice)
+        self.replay.connect_worker(w, self.controller)
 
     def _show_first_frame(self, config: Config, env: Any = None) -> None:
         """Draw the scenario before TensorFlow exists: envs are NumPy only."""
@@ -220,22 +225,27 @@ class MainWindow(QMainWindow):
             self._counters = (frame.env_steps, frame.episodes, frame.updates)
             self.session.progress(frame.env_steps, frame.updates)
             snap = frame.snapshot
-            if snap is not None:
-                self.view.badge = self._badge(snap)
-                # the decision about to be executed, drawn on the picture (arrows, or the
-                # "next" action of the vector view); none on a terminal frame
-                pending = None if snap.decision is None else snap.decision.actions
-                self.view.set_frame(snap.frame, pending)
-                names = tuple(self.info.action_names) if self.info is not None else ()
-                # every frame: the picture and the inspector are of the same decision
-                self.inspector.set_snapshot(snap, names)
-                self.manual.on_snapshot(snap)
-                self.whatif.on_snapshot(snap)
-                self.editor.on_snapshot(snap)
-                self.views.on_snapshot(snap)
-                self._set_view_info(snap.frame.get("scenario", ""), snap)
+            if snap is not None and not self.replay.active:  # replay shows its own step
+                self.show_snapshot(snap)
         finally:
             self.controller.worker.frame_consumed()
+
+    def show_snapshot(self, snap: Any, badge: str | None = None) -> None:
+        """The picture, the inspector and the header of one snapshot (live or replayed)."""
+        self.view.badge = self._badge(snap) if badge is None else badge
+        # the decision about to be executed, drawn on the picture (arrows, or the "next"
+        # action of the vector view); none on a terminal frame
+        pending = None if snap.decision is None else snap.decision.actions
+        self.view.set_frame(snap.frame, pending)
+        names = tuple(self.info.action_names) if self.info is not None else ()
+        # every frame: the picture and the inspector are of the same decision
+        self.inspector.set_snapshot(snap, names)
+        if badge is None:  # a live frame (not a replayed step): the what-if tools follow it
+            self.manual.on_snapshot(snap)
+            self.whatif.on_snapshot(snap)
+            self.editor.on_snapshot(snap)
+            self.views.on_snapshot(snap)
+        self._set_view_info(snap.frame.get("scenario", ""), snap)
 
     @staticmethod
     def _badge(snap: Any) -> str:
@@ -270,6 +280,7 @@ class MainWindow(QMainWindow):
         self.editor.new_run()
         self.views.new_run()
         self.select_agent(-1)
+        self.replay.leave()  # its episodes were the previous run's
         # a new run (Reset, Open): nothing of the previous run's stays in the inspector; the
         # run's first frame follows this signal
         self.inspector.clear("No decision yet")

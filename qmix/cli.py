@@ -66,7 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("path", help="checkpoint (.h5)")
     inspect.add_argument("--step", action="store_true",
                          help="also print one step's inspection (Q, Q_tot, credit) as JSON")
-    whatif_cli.add_arguments(inspect)  # --value-map, --mixer-surface (qmix/whatif_cli.py)
+    whatif_cli.add_arguments(inspect)  # --value-map, --mixer-surface, --json (qmix/whatif_cli.py)
+    inspect.add_argument("--episode", type=int, metavar="N", default=None,
+                         help="print kept episode N step by step (the summary lists them; "
+                              "--json: one JSON line per step)")
 
     sub.add_parser("bench", help="run the engine benchmark (python -m qmix.bench --help)",
                    add_help=False)
@@ -186,6 +189,10 @@ def _peak_rss_mb() -> float:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from qmix import checkpoint
 
+    if args.episode is not None:  # one kept episode, step by step (qmix/replay_cli.py)
+        from qmix.replay_cli import print_episode
+
+        return print_episode(args.path, args.episode, args.json, sys.stdout)
     if whatif_cli.wanted(args):
         whatif_cli.print_report(whatif_cli.report(args), args.json)
         return 0

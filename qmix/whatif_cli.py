@@ -37,7 +37,7 @@ def add_arguments(inspect: argparse.ArgumentParser) -> None:
                          help="the state: step T of the greedy episode from the run's seed "
                               "(default 0)")
     inspect.add_argument("--json", action="store_true",
-                         help="print one JSON object (--value-map, --mixer-surface)")
+                         help="one line of JSON: the summary, --value-map, --mixer-surface; with --episode one line per step")
 
 
 def wanted(args: argparse.Namespace) -> bool:
