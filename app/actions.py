@@ -57,6 +57,9 @@ ACTIONS: tuple[Action, ...] = (
            "save", icon_only=True, presenting=False),
     Action("save_as", "Save As…", ("Ctrl+Shift+S",), "Save the whole run to a new file",
            "session.save_as"),
+    Action("export", "Export episode…", ("Ctrl+E",),
+           "Export an episode as GIF or MP4: size, Q overlay, speed, which episode",
+           "episode_export.ask"),
     Action("open", "Open…", ("Ctrl+O",), "Open a saved run", "session.open_file", "open",
            icon_only=True, presenting=False),
     Action("open_study", "Open Study…", ("Ctrl+Shift+O",),
@@ -86,7 +89,7 @@ TOOLBAR = ("play", "step_env", "step_episode", "step_update", "evaluate", "|",
            "<spacer>", "open", "save", "settings", "theme", "presentation")
 MENUS = (
     ("&File", ("open", "open_study", "<recent>", "|", "save", "save_as", "<save_buffer>",
-               "<autosave>", "|", "quit")),
+               "<autosave>", "|", "export", "|", "quit")),
     ("&Run", ("play", "step_env", "step_episode", "step_update", "evaluate", "|", "faster",
               "slower", "|", "reset")),
     ("&View", ("study", "settings", "theme", "presentation", "next_agent",

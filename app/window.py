@@ -28,6 +28,7 @@ from app.actions import Actions
 from app.controller import TrainingController
 from app.engine import TrainerFactory
 from app.env_view import EnvView
+from app.export_dialog import EpisodeExport
 from app.icons import make_icon
 from app.inspector import HEADING_TOOLTIP, InspectorPanel
 from app.plots import PlotsPanel
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.speed_control.changed.connect(self.controller.set_speed)
         self.picker = RunPicker(self.config, self.settings_panel, self)
         self.picker.picked.connect(self._run_picked)
+        self.episode_export = EpisodeExport(self)  # File ▸ Export episode… (GIF / MP4)
         self.acts = Actions(self)
         speed = self.speed_control
         self.toolbar = self.acts.build_toolbar(self, {
@@ -505,6 +507,8 @@ class MainWindow(QMainWindow):
         for timer in (self.status_timer, self.plot_timer, self.session.autosave_timer):
             timer.stop()
         self.study_view.shutdown()
+        self.episode_export.cancel()  # an export running stops at its next frame
+        self.episode_export.wait(5.0)
         self.hide()  # gone from the screen at once, even if the worker is mid-compile
         self.controller.shutdown(timeout_s=1.0)
         super().closeEvent(event)

@@ -113,6 +113,7 @@ class TrainingWorker(QObject):
             Command.STEP_ENV: self._step_env, Command.STEP_EPISODE: self._step_episode,
             Command.STEP_UPDATE: self._step_update, Command.EVALUATE: self._evaluate,
             Command.SAVE: self._save,
+            Command.EPISODES: lambda request: request.fulfil(self.trainer),  # an export
         }
 
     # ---- thread-safe API (called from the GUI thread) ----------------------------------

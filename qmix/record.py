@@ -386,11 +386,31 @@ def stored_episodes(path: str, count: int) -> list[Episode]:
         from qmix.replay import read_replays
     except ImportError:  # a version without stored episodes
         return []
-    replays = list(read_replays(path))[-count:]
-    return [Episode(steps=list(r.steps),
+    return replay_episodes(list(read_replays(path))[-count:])
+
+
+def replay_episodes(replays: Iterable[Any]) -> list[Episode]:
+    """Stored episodes (qmix/replay.py ReplayEpisode: kind, number, env_steps, steps) to
+    record, copied."""
+    import copy
+
+    return [Episode(steps=copy.deepcopy(list(r.steps)),
                     title=f"{str(r.kind).capitalize()} episode {r.number}",
                     detail=f"return {float(r.episode_return):.3g} · at env step {r.env_steps}")
             for r in replays if len(r.steps)]
+
+
+def trainer_episodes(trainer: "Trainer", kind: str, count: int, seed: int
+                     ) -> tuple[list[Episode], list[str]]:
+    """Episodes of a live run, and its action names: "greedy" = `count` fresh greedy ones
+    (the run untouched), "last" = its newest `count` stored episodes ([] if it keeps none).
+    Runs on the thread that owns `trainer`."""
+    names = [str(n) for n in trainer.info.action_names]
+    if kind == "greedy":
+        return greedy_episodes(trainer, count, seed), names
+    if kind == "last":
+        return replay_episodes(list(getattr(trainer, "replays", None) or [])[-count:]), names
+    raise ValueError(f"unknown kind of episodes {kind!r}; choose greedy or last")
 
 
 def action_names_of(path: str) -> list[str]:

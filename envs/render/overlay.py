@@ -98,11 +98,12 @@ def draw_frame(snapshot: dict[str, Any], size: tuple[int, int],
         return render(snapshot, (width, height), options)
     theme = paint.THEMES[options.theme]
     world_rect, panel, row_h, columns = _panel_geometry(width, height, len(overlay.agents))
-    surf = pygame.Surface((width, height), 0, 32)
-    surf.fill(theme["background"])
-    if world_rect.width >= 8 and world_rect.height >= 8:
-        surf.blit(render(snapshot, world_rect.size, options), world_rect.topleft)
-    _draw_panel(surf, panel, row_h, columns, overlay, theme)
+    with paint.DRAW_LOCK:
+        surf = pygame.Surface((width, height), 0, 32)
+        surf.fill(theme["background"])
+        if world_rect.width >= 8 and world_rect.height >= 8:
+            surf.blit(render(snapshot, world_rect.size, options), world_rect.topleft)
+        _draw_panel(surf, panel, row_h, columns, overlay, theme)
     return surf
 
 
@@ -189,6 +190,12 @@ def title_card(lines: Sequence[str], size: tuple[int, int], theme: str = "dark"
     """A card between episodes: the first line large, the others smaller, centred."""
     width, height = paint.check_size(size)
     colours = paint.THEMES[theme]
+    with paint.DRAW_LOCK:
+        return _title_card(lines, width, height, colours)
+
+
+def _title_card(lines: Sequence[str], width: int, height: int,
+                colours: dict[str, Colour]) -> pygame.Surface:
     paint.ensure_font()
     surf = pygame.Surface((width, height), 0, 32)
     surf.fill(colours["background"])
