@@ -124,6 +124,14 @@ class Config:
     """greedy episodes of the evaluation that confirms a periodic one reaching the solved
     return: a run is solved when this larger evaluation agrees (0: no confirmation)"""
 
+    # --- replay -------------------------------------------------------------------------
+    replay_episodes: int = 20
+    """training episodes of env copy 0 kept for replay with every step's frame and inspection
+    (the newest ones; saved in checkpoints; 0: none)"""
+    replay_eval_episodes: int = 20
+    """greedy evaluation episodes kept for replay (copy 0 of each evaluation's first round;
+    the newest ones; 0: none)"""
+
     # ------------------------------------------------------------------------------------
     def validate(self) -> "Config":
         """Raise ValueError naming the first bad field; return self for chaining."""
@@ -150,7 +158,8 @@ class Config:
             if int(getattr(self, name)) < 1:
                 bad(name, "must be >= 1")
         for name in ("updates_per_rollout", "learning_starts", "eps_anneal_steps",
-                     "total_env_steps", "seed", "solve_eval_episodes"):
+                     "total_env_steps", "seed", "solve_eval_episodes", "replay_episodes",
+                     "replay_eval_episodes"):
             if int(getattr(self, name)) < 0:
                 bad(name, "must be >= 0")
         if not 0.0 <= self.gamma <= 1.0:

@@ -42,6 +42,7 @@ from qmix.buffer import EpisodeBuffer, allocate, episode_spec
 from qmix.config import Config
 from qmix.inspection import NumpyMixer, inspect_decision, mixer_weights
 from qmix.normalizer import Identity, RunningRange
+from qmix.replay import ReplayEpisode, ReplayRecorder
 from qmix.callbacks import Callback, CallbackList, StopWhenSolved
 from qmix.checkpoint.compat import check_compatible
 from qmix.types import CURVES, Decision, Inspection, Snapshot
@@ -103,6 +104,8 @@ class Trainer:
         self.mixer_np = NumpyMixer(config.algo, self.info.n_agents)
         self._refresh_acting(0)
         self._executed0: tuple[_Rollout, dict[str, Any], int] | None = None  # see env_step
+        # finished episodes kept step by step for replay (qmix/replay.py)
+        self.replay = ReplayRecorder(config.replay_episodes, config.replay_eval_episodes)
         self.callbacks = CallbackList(callbacks)
         self.stop_requested = False  # a callback returned False (qmix/callbacks.py)
 
@@ -141,6 +144,11 @@ class Trainer:
     @property
     def epsilon(self) -> float:
         return epsilon_at(self.config, self.env_steps)
+
+    @property
+    def replays(self) -> list[ReplayEpisode]:
+        """Finished episodes kept for replay, oldest first (train and eval; qmix/replay.py)."""
+        return self.replay.episodes()
 
     def add_callback(self, callback: Callback) -> None:
         self.callbacks.append(callback)
@@ -196,6 +204,8 @@ class Trainer:
         alive = ~ro.done  # (C,) copies still in their episode
         if alive[0]:  # copy 0's last executed decision, for its terminal frame (no copying)
             self._executed0 = (ro, p, t)
+            if self.replay.train_limit:  # this frame as snapshot() shows it, in raw parts
+                self.replay.train_frame(self, ro, p, t)
         ro.data["actions"][:, t] = p["actions"]
         ts = self.env.step(p["actions"])
         reward = np.where(alive, ts.reward, 0.0)
@@ -215,11 +225,14 @@ class Trainer:
             self.episodes += len(returns)
             self.history["episode_return"].extend((self.env_steps, r) for r in returns)
             self._emit("on_episode_end", returns)
-        if ro.done.all() or ro.t >= self.info.episode_limit:
+        ended = bool(ro.done.all() or ro.t >= self.info.episode_limit)
+        if ended:
             self._end_rollout()
-            return True
-        self._decide()
-        return False
+        else:
+            self._decide()
+        if alive[0] and (finished[0] or ended) and self.replay.train_limit:
+            self.replay.train_end(self, ro)  # copy 0's episode is over: keep it
+        return ended
 
     def _end_rollout(self) -> None:
         ro = self._rollout
@@ -450,7 +463,7 @@ class Trainer:
         is noisy (+-0.1 of 1.0 on foraging), and "solved" should mean solved.
         """
         episodes = episodes or self.config.eval_episodes
-        returns = self._greedy_returns(episodes, watch)
+        returns = self._greedy_returns(episodes, watch, record=True)
         confirm = self.config.solve_eval_episodes
         if confirm_solved and self._reaches_solved(returns) and confirm > episodes:
             returns = self._greedy_returns(confirm, None)
@@ -466,11 +479,24 @@ class Trainer:
         solved_at = self.info.solved_return
         return solved_at is not None and float(np.mean(returns)) >= solved_at - 1e-6
 
-    def _greedy_returns(self, episodes: int,
-                        watch: Callable[[Snapshot], None] | None) -> list[float]:
-        """Returns of `episodes` greedy episodes (run in rounds of n_envs copies)."""
+    def _greedy_returns(self, episodes: int, watch: Callable[[Snapshot], None] | None,
+                        record: bool = False) -> list[float]:
+        """Returns of `episodes` greedy episodes (run in rounds of n_envs copies). `record`:
+        keep copy 0's episode of the first round for replay (qmix/replay.py), as watched."""
         c, n = self.config.n_envs, self.info.n_agents
         returns: list[float] = []
+        kept: list[Snapshot] | None = [] if record and self.replay.eval_limit else None
+        rewards: list[float] = []
+
+        def seen(snap: Snapshot | None) -> None:  # copy 0's frames until its terminal one
+            nonlocal kept
+            if kept is not None and snap is not None:
+                kept.append(snap)
+                if snap.decision is None:
+                    self.replay.eval_episode(len(self.history["eval_return"]),
+                                             self.env_steps, kept, rewards)
+                    kept = None
+
         for _ in range(math.ceil(episodes / c)):
             ts = self.eval_env.reset(seed=int(self.eval_rng.integers(2**31 - 1)))
             hidden = np.zeros((c, n, self.config.hidden_dim), np.float32)
@@ -480,17 +506,28 @@ class Trainer:
                 q, h_new = self.actor.forward(self.actor.inputs(self.obs_norm(ts.obs), last),
                                               hidden)
                 greedy = np.where(ts.avail_actions, q, -np.inf).argmax(-1)
+                snap = None
+                if watch is not None or kept is not None:
+                    snap = self._eval_snapshot(ts, t, total[0], hidden, last, greedy, q)
                 if watch is not None:
-                    watch(self._eval_snapshot(ts, t, total[0], hidden, last, greedy, q))
+                    watch(snap)  # type: ignore[arg-type]
+                seen(snap)
                 alive = ~done
                 ts = self.eval_env.step(greedy)
+                if kept is not None and alive[0]:
+                    rewards.append(float(ts.reward[0]))
                 total += np.where(alive, ts.reward, 0.0)
                 done |= ts.terminated | ts.truncated
                 hidden, last = h_new, greedy
                 if done.all():
                     break
+            snap = None
+            if watch is not None or kept is not None:
+                snap = self._eval_snapshot(ts, t + 1, total[0], hidden, last, None, None)
             if watch is not None:
-                watch(self._eval_snapshot(ts, t + 1, total[0], hidden, last, None, None))
+                watch(snap)  # type: ignore[arg-type]
+            seen(snap)
+            kept = None  # copy 0 of the first round only
             returns.extend(float(r) for r in total)
         return returns[:episodes]
 
@@ -672,6 +709,8 @@ class Trainer:
                                    "state": self.state_norm.state_dict()}
         if include_buffer:
             state["buffer"] = self.buffer.state_dict()
+        if len(self.replay):
+            state["replays"] = self.replay.state()
         return state
 
     def variable_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -722,6 +761,7 @@ class Trainer:
         # Start afresh at a rollout boundary with the restored RNG, as the saved run would.
         self._rollout = None
         self._executed0 = None
+        self.replay.load(list(state.get("replays", [])))
         pending = [dict(m) for m in state.get("pending_updates", [])]
         if pending:  # taken in at the end of the next rollout, as in the saved run
             done: Future = Future()

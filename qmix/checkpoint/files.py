@@ -16,7 +16,7 @@ import h5py
 from qmix.checkpoint.atomic import errno_of, write_atomically
 from qmix.checkpoint.errors import CheckpointError, one_line as _one_line
 from qmix.checkpoint.format import (CONFIG_BEFORE, HDF5_SIGNATURE, LIBVER, json_attr,
-                                    check_header, read_state, write_state)
+                                    check_header, read_replays, read_state, write_state)
 
 
 def save_state(state: dict[str, Any], path: str | os.PathLike[str]) -> None:
@@ -88,6 +88,27 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     for key, value in CONFIG_BEFORE.items():
         config.setdefault(key, value)
     return config
+
+
+def read_replay_arrays(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Only the /replays arrays of a file (header checked; [] when it has none): cheap even
+    with a large buffer (qmix/replay.py `read_replays` decodes them)."""
+    path = os.fspath(path)
+    size = _check_readable(path)
+    name = os.path.basename(path) or path
+    try:
+        with h5py.File(path, "r") as f:
+            check_header(f, name)
+            return read_replays(f, name)
+    except CheckpointError:
+        raise
+    except BlockingIOError:
+        raise CheckpointError(f"{name} is open for writing by another program; "
+                              "try again when it is done") from None
+    except (OSError, RuntimeError) as exc:
+        raise CheckpointError(_open_failure(path, name, size, exc)) from None
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise CheckpointError(f"{name} is damaged or incomplete: {_one_line(exc)}") from None
 
 
 def _check_readable(path: str) -> int:

@@ -18,6 +18,9 @@
                            hi == lo (qmix/normalizer.py)
     /history/<name>        (K, 2) rows of (env_steps, value)
     /buffer/<name>         replay episodes (gzip); attrs size, pos, capacity   [optional]
+    /replays/<NNNN>/<name> episodes kept for the app's replay, oldest first (qmix/replay.py
+                           `encode`): info, frames (JSON as uint8), rewards, decision/*,
+                           inspection/*                                       [optional]
 
 The README's "Checkpoint format" section documents every dataset for other tools.
 
@@ -70,7 +73,7 @@ COUNTER_KEYS = ("env_steps", "episodes", "updates", "next_eval")
 
 KNOWN_STATE_KEYS = frozenset({"config", "info", "variables", "counters", "epsilon", "rng",
                               "reward_stats", "history", "last_eval", "solved",
-                              "last_metrics", "buffer", "meta", "normalizer"})
+                              "last_metrics", "buffer", "meta", "normalizer", "replays"})
 
 
 NORMALIZER_STATS = ("lo", "hi", "count")
@@ -142,7 +145,36 @@ def write_state(f: h5py.File, state: dict[str, Any]) -> None:
         for key in sorted(buf["data"]):
             _put(group, key, buf["data"][key], compress=True)
 
+    if state.get("replays"):
+        write_replays(f, state["replays"])
+
     f.attrs["meta_sha256"] = _meta_digest(f)
+
+
+def write_replays(f: h5py.File, replays: list[dict[str, np.ndarray]]) -> None:
+    """/replays/<NNNN>/<name>: one group per kept episode, oldest first; every dataset
+    checksummed like the others (no attributes besides sha256, so files stay readable by
+    versions that know nothing of replays)."""
+    group = f.create_group("replays")
+    for i, arrays in enumerate(replays):
+        episode = group.create_group(f"{i:04d}")
+        for key in sorted(arrays):
+            _put(episode, key, arrays[key], compress=key == "frames")
+
+
+def read_replays(f: h5py.File, name: str) -> list[dict[str, np.ndarray]]:
+    """The /replays arrays ([] for a file without them), checksums checked."""
+    if "replays" not in f:
+        return []
+    out = []
+    for key in sorted(f["replays"]):
+        arrays = {path: _get(ds, name) for path, ds in _datasets(f["replays"][key])}
+        for required in ("info", "frames", "rewards"):
+            if required not in arrays:
+                raise CheckpointError(f"{name} is incomplete: replays/{key} has no "
+                                      f"{required} dataset")
+        out.append(arrays)
+    return out
 
 
 def _put(group: h5py.Group, name: str, value: Any, compress: bool = False) -> None:
@@ -325,6 +357,8 @@ def read_state(f: h5py.File, name: str) -> dict[str, Any]:
     elif bool(attrs.get("has_buffer", False)):
         raise CheckpointError(f"{name} is incomplete: it should hold a replay buffer but "
                               "has no /buffer group")
+    if "replays" in f:
+        state["replays"] = read_replays(f, name)
     return state
 
 
