@@ -177,19 +177,34 @@ def test_watching_greedy_episodes_leaves_the_run_untouched(runs):
     assert before["last_eval"] == after["last_eval"]
 
 
-def test_without_greedy_a_file_without_stored_episodes_falls_back_to_greedy(runs, tmp_path,
-                                                                           capsys):
+def test_without_greedy_the_files_last_stored_episodes_are_recorded(runs, tmp_path, capsys):
+    from qmix.replay import read_replays
+
+    stored = read_replays(str(runs["pursuit"]))[-2:]
+    assert len(stored) == 2  # training keeps copy 0's finished episodes
+    path = tmp_path / "stored.gif"
+    assert cli.main(["record", str(runs["pursuit"]), "--out", str(path), "--episodes", "2",
+                     "--size", "240x240", "--quiet"]) == 0
+    assert "stores no episodes" not in capsys.readouterr().err
+    assert _read(path).shape[0] == sum(1 + len(r.steps) for r in stored)
+    titles = [e.title for e in record.stored_episodes(str(runs["pursuit"]), 2)]
+    assert titles == [f"{r.kind.capitalize()} episode {r.number}" for r in stored]
+
+
+def test_a_file_without_stored_episodes_falls_back_to_greedy_and_says_so(tmp_path, capsys):
+    trainer = Trainer(make_config("two_step", seed=1, replay_episodes=0,
+                                  replay_eval_episodes=0))
+    while trainer.updates < 1:
+        trainer.train_iteration()
+    save_checkpoint(trainer, tmp_path / "bare.h5")
+    trainer.close()
     path = tmp_path / "demo.gif"
-    stored = record.stored_episodes(str(runs["two_step"]), 1)
-    assert cli.main(["record", str(runs["two_step"]), "--out", str(path), "--size",
+    assert record.stored_episodes(str(tmp_path / "bare.h5"), 1) == []
+    assert cli.main(["record", str(tmp_path / "bare.h5"), "--out", str(path), "--size",
                      "128x128", "--quiet"]) == 0
     err = capsys.readouterr().err
-    if stored:  # a file with stored episodes records them
-        assert "stores no episodes" not in err
-        assert _read(path).shape[0] <= 1 + len(stored[0].steps)
-    else:
-        assert "two.h5 stores no episodes; recording 1 fresh greedy episode instead" in err
-        assert _read(path).shape[0] == 1 + 3
+    assert "bare.h5 stores no episodes; recording 1 fresh greedy episode instead" in err
+    assert _read(path).shape[0] == 1 + 3  # a card, t = 0, 1 and the terminal frame
 
 
 def _error(capsys, *argv: str) -> str:
