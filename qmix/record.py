@@ -171,8 +171,10 @@ def overlay_data(snap: Snapshot, action_names: Sequence[str], caption: str = ""
                 action=name(action), q=float(decision.agent_qs[i, int(action)]),
                 explored=explored,
                 greedy_action=name(greedy) if explored and greedy != int(action) else None))
+    positions = np.asarray(frame.get("agents", np.zeros((0, 2))))  # grid worlds' (N, 2)
+    n_agents = len(agents) or (len(positions) if positions.ndim else 0)
     return OverlayData(
-        t=int(snap.t), episode_limit=int(frame.get("episode_limit", 0) or 0),
+        n_agents=n_agents, t=int(snap.t), episode_limit=int(frame.get("episode_limit", 0) or 0),
         episode_return=float(snap.episode_return), agents=agents,
         q_tot_chosen=None if inspection is None else float(inspection.q_tot_chosen),
         q_tot_greedy=None if inspection is None else float(inspection.q_tot_greedy),
@@ -193,10 +195,12 @@ def draw_snapshot(snap: Snapshot, size: tuple[int, int], overlay: bool = True,
     return to_rgb(draw_frame(snap.frame, size, options, data))
 
 
-def draw_card(episode: Episode, size: tuple[int, int], theme: str = "dark") -> np.ndarray:
+def draw_card(episode: Episode, size: tuple[int, int], theme: str = "dark",
+              caption: str = "") -> np.ndarray:
+    """The title card before an episode: its title, its detail line, the run's caption."""
     from envs.render.overlay import title_card, to_rgb
 
-    lines = [episode.title] + ([episode.detail] if episode.detail else [])
+    lines = [episode.title] + [line for line in (episode.detail, caption) if line]
     return to_rgb(title_card(lines, size, theme))
 
 
@@ -207,7 +211,7 @@ def timeline(episodes: Sequence[Episode], size: tuple[int, int], fps: float,
     its title card, then its steps, the last one held."""
     step = 1.0 / fps
     for episode in episodes:
-        yield draw_card(episode, size, theme), CARD_SECONDS
+        yield draw_card(episode, size, theme, caption), CARD_SECONDS
         label = " · ".join(p for p in (episode.title, caption) if p)
         for i, snap in enumerate(episode.steps):
             last = i == len(episode.steps) - 1
@@ -394,8 +398,11 @@ def replay_episodes(replays: Iterable[Any]) -> list[Episode]:
     record, copied."""
     import copy
 
-    return [Episode(steps=copy.deepcopy(list(r.steps)),
-                    title=f"{str(r.kind).capitalize()} episode {r.number}",
+    def title(r: Any) -> str:
+        return (f"Greedy evaluation {r.number}" if r.kind == "eval" else
+                f"Training episode {r.number}")
+
+    return [Episode(steps=copy.deepcopy(list(r.steps)), title=title(r),
                     detail=f"return {float(r.episode_return):.3g} · at env step {r.env_steps}")
             for r in replays if len(r.steps)]
 

@@ -49,6 +49,8 @@ class OverlayData:
     caption: str = ""  # e.g. "greedy episode 1 of 3 · pursuit · qmix"
     final: bool = False  # a terminal frame: the agents' lines are the decision that ended it
     status: str = ""  # "done" / "time up" at a terminal frame
+    n_agents: int = 0  # agents of the world (0: len(agents)); keeps the layout of a
+    # recording's frames the same when one has no decision to show
 
 
 def even_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -64,27 +66,55 @@ def to_rgb(surface: pygame.Surface) -> np.ndarray:
     return np.frombuffer(data, np.uint8).reshape(height, width, 3).copy()
 
 
-def _panel_geometry(width: int, height: int, n_agents: int
-                    ) -> tuple[pygame.Rect, pygame.Rect, float, int]:
-    """(world rect, panel rect, row height, agent columns) of a frame with an overlay."""
-    wide = width >= 1.25 * height
-    lines = 2 + max(1, n_agents)  # caption, header, one per agent
-    if wide:
+_HEAD_SAMPLE = "t 25 / 25   time up  return -10.25"
+_Q_SAMPLE = "Q_tot -10.25  ·  greedy -10.25  ·  V(s) -10.25"
+"""Widest header texts: whether the Q line fits beside t and the return is decided once per
+frame size from these, so the layout never jumps between the frames of a recording."""
+
+
+@dataclass(frozen=True)
+class PanelLayout:
+    world: pygame.Rect  # where the world picture goes
+    panel: pygame.Rect  # the panel's box
+    row_h: float
+    columns: int  # agent columns
+    q_line: bool  # Q_tot, V(s) on a line of their own (else right of t and the return)
+
+
+def _widest_row(inner_w: float) -> float:
+    """The row height at which the widest Q line just fills `inner_w` pixels."""
+    ref = 40.0
+    return ref * inner_w / max(1, paint.font(round(ref * 0.58)).size(_Q_SAMPLE)[0])
+
+
+def _fits_one_line(row_h: float, inner_w: float) -> bool:
+    big = paint.font(round(row_h * 0.58))
+    return big.size(_HEAD_SAMPLE)[0] + big.size(_Q_SAMPLE)[0] + row_h <= inner_w
+
+
+def panel_layout(width: int, height: int, n_agents: int) -> PanelLayout:
+    """Where the world and the panel go in a frame with an overlay: a panel at the right
+    of wide frames (width >= 1.25 x height), else below; type sized from the frame."""
+    n = max(1, n_agents)
+    if width >= 1.25 * height:
         panel_w = round(width * 0.36)
-        row_h = min(height * 0.9 / lines, max(14.0, min(width, height) * 0.06))
-        world = pygame.Rect(0, 0, width - panel_w, height)
-        panel = pygame.Rect(width - panel_w, 0, panel_w, height)
-        return world, panel, row_h, 1
+        lines = 3 + n + 0.6  # caption, t and return, Q line, one per agent
+        row_h = max(12.0, min(height * 0.85 / lines, _widest_row(panel_w * 0.86)))
+        box = pygame.Rect(width - panel_w, 0, panel_w, min(height, round(row_h * lines)))
+        box = box.inflate(-round(row_h * 0.4), -round(row_h * 0.4))
+        box.top = max(box.top, round(row_h * 0.2))
+        return PanelLayout(pygame.Rect(0, 0, width - panel_w, height), box, row_h, 1, True)
     base = min(width, height)
-    row_h = max(14.0, base * 0.052)
-    columns = 1 if n_agents <= 3 or width < 2.2 * base * 0.6 else 2
-    rows = 2 + max(1, -(-n_agents // columns))
+    row_h = max(12.0, base * 0.052)
+    columns = 1 if n <= 3 or width < 1.3 * base else 2
+    q_line = not _fits_one_line(row_h, width - 2 * row_h)
+    rows = (3 if q_line else 2) + -(-n // columns)
     # the panel takes at most 42 % of the height: rows shrink (and type with them) beyond
     row_h = min(row_h, height * 0.42 / (rows + 0.6))
     panel_h = round(row_h * (rows + 0.6))
-    world = pygame.Rect(0, 0, width, height - panel_h)
-    panel = pygame.Rect(0, height - panel_h, width, panel_h)
-    return world, panel, row_h, columns
+    box = pygame.Rect(0, height - panel_h, width, panel_h)
+    box = box.inflate(-round(row_h * 0.35), -round(row_h * 0.3))
+    return PanelLayout(pygame.Rect(0, 0, width, height - panel_h), box, row_h, columns, q_line)
 
 
 def draw_frame(snapshot: dict[str, Any], size: tuple[int, int],
@@ -97,20 +127,20 @@ def draw_frame(snapshot: dict[str, Any], size: tuple[int, int],
     if overlay is None:
         return render(snapshot, (width, height), options)
     theme = paint.THEMES[options.theme]
-    world_rect, panel, row_h, columns = _panel_geometry(width, height, len(overlay.agents))
     with paint.DRAW_LOCK:
+        lay = panel_layout(width, height, overlay.n_agents or len(overlay.agents))
         surf = pygame.Surface((width, height), 0, 32)
         surf.fill(theme["background"])
-        if world_rect.width >= 8 and world_rect.height >= 8:
-            surf.blit(render(snapshot, world_rect.size, options), world_rect.topleft)
-        _draw_panel(surf, panel, row_h, columns, overlay, theme)
+        if lay.world.width >= 8 and lay.world.height >= 8:
+            surf.blit(render(snapshot, lay.world.size, options), lay.world.topleft)
+        _draw_panel(surf, lay, overlay, theme)
     return surf
 
 
-def _draw_panel(surf: pygame.Surface, panel: pygame.Rect, row_h: float, columns: int,
-                data: OverlayData, theme: dict[str, Colour]) -> None:
+def _draw_panel(surf: pygame.Surface, lay: PanelLayout, data: OverlayData,
+                theme: dict[str, Colour]) -> None:
+    row_h, box, columns = lay.row_h, lay.panel, lay.columns
     pad = max(4.0, row_h * 0.3)
-    box = panel.inflate(-2 * round(pad * 0.6), -2 * round(pad * 0.5))
     pygame.draw.rect(surf, theme["box"], box, border_radius=max(2, round(row_h * 0.25)))
     big = paint.font(round(row_h * 0.58))
     small = paint.font(round(row_h * 0.46))
@@ -128,9 +158,8 @@ def _draw_panel(surf: pygame.Surface, panel: pygame.Rect, row_h: float, columns:
     status = f"{data.status}  " if data.status else ""
     head_left = f"t {data.t} / {data.episode_limit}   {status}return " \
                 f"{paint.number(data.episode_return)}"
-    paint.text(surf, head_left, big, theme["accent"] if data.status else theme["text"],
-               (left, y), anchor="w")
-    used = big.size(head_left)[0] + row_h * 0.8
+    paint.text(surf, paint.fit_text(head_left, big, right - left), big,
+               theme["accent"] if data.status else theme["text"], (left, y), anchor="w")
     q_parts = []
     if data.q_tot_chosen is not None:
         q_parts.append(f"Q_tot {paint.number(data.q_tot_chosen)}")
@@ -138,9 +167,16 @@ def _draw_panel(surf: pygame.Surface, panel: pygame.Rect, row_h: float, columns:
         q_parts.append(f"greedy {paint.number(data.q_tot_greedy)}")
     if data.v_s is not None:
         q_parts.append(f"V(s) {paint.number(data.v_s)}")
-    q_text = paint.fit_text("  ·  ".join(q_parts), big, max(0.0, right - left - used))
-    if q_text:
-        paint.text(surf, q_text, big, theme["text"], (right, y), anchor="e")
+    if lay.q_line:
+        y += row_h
+        q_text = paint.fit_text("  ·  ".join(q_parts), big, right - left)
+        if q_text:
+            paint.text(surf, q_text, big, theme["text"], (left, y), anchor="w")
+    else:
+        used = big.size(head_left)[0] + row_h * 0.8
+        q_text = paint.fit_text("  ·  ".join(q_parts), big, max(0.0, right - left - used))
+        if q_text:
+            paint.text(surf, q_text, big, theme["text"], (right, y), anchor="e")
     y += row_h
 
     if not data.agents:
@@ -165,21 +201,22 @@ def _agent_line(surf: pygame.Surface, index: int, agent: AgentLine, left: float,
                max(1.0, radius * 0.15))
     paint.text(surf, str(index), small, paint.contrast(colour), (left + radius, y))
     x = left + 2 * radius + row_h * 0.35
+    gap = row_h * 0.4
     q_text = f"Q {paint.number(agent.q)}"
     q_w = big.size(q_text)[0]
-    badge = ""
-    if agent.explored:
-        badge = "explored" + (f" (greedy {agent.greedy_action})" if agent.greedy_action
-                              else "")
-    badge_w = small.size(badge)[0] + row_h * 0.5 if badge else 0.0
-    name_w = max(0.0, right - x - q_w - badge_w - row_h * 0.6)
-    name = paint.fit_text(agent.action, big, name_w)
+    # the action and its Q always show (the action shortened only if it must); the badge
+    # takes what room is left
+    name = paint.fit_text(agent.action, big, max(0.0, right - x - q_w - gap))
     paint.text(surf, name, big, theme["text"], (x, y), anchor="w")
-    x += big.size(name)[0] + row_h * 0.4
+    x += big.size(name)[0] + gap
     paint.text(surf, q_text, big, theme["text"], (x, y), anchor="w")
     x += q_w + row_h * 0.45
-    if badge:
-        badge = paint.fit_text(badge, small, max(0.0, right - x - row_h * 0.3))
+    if agent.explored:
+        room = max(0.0, right - x - row_h * 0.3)
+        badge = "explored" + (f" (greedy {agent.greedy_action})" if agent.greedy_action
+                              else "")
+        if small.size(badge)[0] > room:
+            badge = paint.fit_text("explored", small, room)
         if badge:
             paint.text(surf, badge, small, paint.contrast(theme["accent"]),
                        (x + row_h * 0.15, y), anchor="w", background=theme["accent"])

@@ -188,7 +188,8 @@ def test_without_greedy_the_files_last_stored_episodes_are_recorded(runs, tmp_pa
     assert "stores no episodes" not in capsys.readouterr().err
     assert _read(path).shape[0] == sum(1 + len(r.steps) for r in stored)
     titles = [e.title for e in record.stored_episodes(str(runs["pursuit"]), 2)]
-    assert titles == [f"{r.kind.capitalize()} episode {r.number}" for r in stored]
+    assert titles == [f"Greedy evaluation {r.number}" if r.kind == "eval" else
+                      f"Training episode {r.number}" for r in stored]
 
 
 def test_a_file_without_stored_episodes_falls_back_to_greedy_and_says_so(tmp_path, capsys):
