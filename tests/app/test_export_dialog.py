@@ -132,3 +132,26 @@ def test_export_is_a_file_menu_action_with_a_shortcut(window):
     assert window.acts["export"].shortcut().toString() == "Ctrl+E"
     file_menu = window.menuBar().actions()[0].menu()
     assert window.acts["export"] in file_menu.actions()
+
+
+def test_the_scrubbers_episode_is_offered_first_and_exported(window, tmp_path):
+    window.controller.step_episode()  # a finished training episode the run keeps
+    wait_idle(window, 60)
+    replay = window.controller.worker.trainer.replays[-1]  # read while the worker is idle
+    export = window.episode_export
+    export.scrubber_episode = lambda: replay
+    export.last_settings = None  # a first export: the scrubber's episode is the default
+    try:
+        settings = export.default_settings()
+        dialog = ExportDialog(settings, scrubber=True)
+        assert dialog.source_box.model().item(0).isEnabled()
+        assert dialog.settings().source == "scrubber"
+        path = tmp_path / "scrubbed.gif"
+        [result] = _export(window, ExportSettings(path=str(path), size=(160, 160), fps=4,
+                                                  source="scrubber"))
+    finally:
+        export.scrubber_episode = None
+    assert isinstance(result, record.Recording), result
+    frames = iio.imread(path, index=None, plugin="pillow", mode="RGB")
+    assert frames.shape == (1 + len(replay.steps), 160, 160, 3)
+    assert replay.kind == "train" and len(replay.steps) == 3
