@@ -488,6 +488,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     if not episodes:
         from qmix.checkpoint import trainer_from_checkpoint
 
+        if not args.quiet:
+            print(f"playing {count} greedy episode{'s' if count > 1 else ''} of "
+                  f"{os.path.basename(args.path)}…", file=sys.stderr)
         trainer = trainer_from_checkpoint(args.path)
         try:
             episodes = greedy_episodes(
