@@ -147,8 +147,10 @@ class ExportDialog(QDialog):
         return "mp4" if self.format_box.currentIndex() == 1 else "gif"
 
     def settings(self) -> ExportSettings:
+        """The choices; the file's extension is the chosen format's."""
+        path = self.path_edit.text().strip()
         return ExportSettings(
-            path=self.path_edit.text().strip(),
+            path=with_format(path, self.fmt()) if path else "",
             size=(self.width_spin.value(), self.height_spin.value()),
             fps=float(self.fps_spin.value()), overlay=self.overlay_box.isChecked(),
             source=str(self.source_box.currentData()), episodes=self.count_spin.value(),

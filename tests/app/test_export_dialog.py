@@ -40,6 +40,8 @@ def test_the_dialog_follows_the_format_size_and_source(qapp, tmp_path):
     assert (got.path, got.size, got.overlay, got.source, got.episodes, got.format) == (
         str(tmp_path / "run.mp4"), (640, 640), False, "greedy", 3, "mp4")
     assert dialog.fps_spin.maximum() == record.MAX_FPS["mp4"]
+    dialog.path_edit.setText(str(tmp_path / "typed"))  # no extension: the format's is added
+    assert dialog.settings().path == str(tmp_path / "typed.mp4")
 
 
 def test_the_dialog_refuses_a_folder_that_does_not_exist(qapp, tmp_path):
