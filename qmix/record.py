@@ -274,22 +274,24 @@ def _write_gif(tmp: str, frames: Iterable[tuple[np.ndarray, float]], fps: float,
                total: int | None, progress: Progress | None) -> int:
     import imageio.v3 as iio
 
-    images: list[np.ndarray] = []
-    durations: list[float] = []  # ms
-    for frame, seconds in _counted(frames, total, progress):
-        ms = seconds * 1000.0
-        if images and np.array_equal(images[-1], frame):
-            durations[-1] += ms  # what Pillow would do anyway; counted here, so known
-        else:
-            images.append(frame)
+    durations: list[float] = []  # ms, one per frame written
+    with iio.imopen(tmp, "w", plugin="pillow", extension=".gif") as out:
+        pending: np.ndarray | None = None  # the newest frame, handed over one frame late
+        for frame, seconds in _counted(frames, total, progress):
+            ms = seconds * 1000.0
+            if pending is not None and np.array_equal(pending, frame):
+                durations[-1] += ms  # what Pillow would do anyway; counted here, so known
+                continue
+            if pending is not None:
+                out.write(pending, is_batch=False)  # incremental: one copy in memory
+            pending = frame
             durations.append(ms)
-    if not images:
-        raise ValueError("nothing to record: no frames")
-    # GIF delays are centiseconds: round each to 10 ms, at least 20 ms
-    delays = [max(20, int(round(d / 10.0)) * 10) for d in durations]
-    iio.imwrite(tmp, np.stack(images), extension=".gif", plugin="pillow", duration=delays,
-                loop=0)
-    return len(images)
+        if pending is None:
+            raise ValueError("nothing to record: no frames")
+        # GIF delays are centiseconds: each rounded to 10 ms, at least 20 ms
+        delays = [max(20, int(round(d / 10.0)) * 10) for d in durations]
+        out.write(pending, is_batch=False, duration=delays, loop=0)
+    return len(durations)
 
 
 def _write_mp4(tmp: str, frames: Iterable[tuple[np.ndarray, float]], fps: float,

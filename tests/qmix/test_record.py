@@ -260,13 +260,14 @@ def test_a_full_disk_leaves_no_file_and_says_so(runs, tmp_path, capsys, monkeypa
             return real(*args)
 
         monkeypatch.setattr(record, "mp4_repeats", repeats)
-    else:
-        def imwrite(uri, *args, **kwargs):
-            with open(uri, "wb") as f:
-                f.write(b"GIF89a half")
+    else:  # Pillow writes half the file, then the disk is full
+        from PIL import Image
+
+        def save(self, fp, *args, **kwargs):
+            fp.write(b"GIF89a half")
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        monkeypatch.setattr(iio, "imwrite", imwrite)
+        monkeypatch.setattr(Image.Image, "save", save)
     line = _error(capsys, str(runs["two_step"]), "--out", str(tmp_path / out), "--greedy",
                   "--episodes", "2", "--size", "128x128")
     assert "disk is full" in line
