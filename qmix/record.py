@@ -487,6 +487,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     if not args.greedy and not episodes:
         print(f"note: {os.path.basename(args.path)} stores no episodes; recording {count} "
               f"fresh greedy episode{'s' if count > 1 else ''} instead", file=sys.stderr)
+    elif not args.greedy and len(episodes) < count:
+        print(f"note: {os.path.basename(args.path)} stores {len(episodes)} episode"
+              f"{'s' if len(episodes) > 1 else ''}; recording those", file=sys.stderr)
     if not episodes:
         from qmix.checkpoint import trainer_from_checkpoint
 
