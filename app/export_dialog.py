@@ -242,6 +242,7 @@ class EpisodeExport(QObject):
         self._signals.cancelled.connect(self._on_cancelled)
         self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
+        self._send: Callable[[Command, Any], None] | None = None  # the worker's request()
         self.note = ""
 
     # ---- asking --------------------------------------------------------------------------
@@ -299,7 +300,13 @@ class EpisodeExport(QObject):
         dialog.canceled.connect(self.cancel)
         dialog.show()
         self.progress_dialog = dialog
-        self._thread = threading.Thread(target=self._run, args=(settings, episodes),
+        # read on the GUI thread; the export thread touches no widget and no window state
+        self._send = self.window.controller.worker.request  # thread-safe (CommandChannel)
+        config = self.window.config
+        names = [str(n) for n in getattr(self.window.info, "action_names", ()) or ()]
+        caption = f"{config.scenario} · {config.algo}"
+        self._thread = threading.Thread(target=self._run,
+                                        args=(settings, episodes, names, caption),
                                         name="qmix-export", daemon=True)
         self._thread.start()
         return True
@@ -319,7 +326,8 @@ class EpisodeExport(QObject):
 
     def _ask_worker(self, kind: str, settings: ExportSettings) -> Any:
         request = EpisodeRequest(kind, settings.episodes, settings.seed)
-        self.window.controller.worker.request(Command.EPISODES, request)
+        assert self._send is not None  # set by start()
+        self._send(Command.EPISODES, request)
         while True:
             try:
                 return request.future.result(timeout=self.WAIT_S)
@@ -330,10 +338,10 @@ class EpisodeExport(QObject):
             except CancelledError:
                 raise _Cancelled from None
 
-    def _run(self, settings: ExportSettings, episodes: list[record.Episode] | None) -> None:
+    def _run(self, settings: ExportSettings, episodes: list[record.Episode] | None,
+             names: list[str], caption: str) -> None:
         signals = self._signals
         try:
-            names = [str(n) for n in getattr(self.window.info, "action_names", ()) or ()]
             if episodes is None:
                 episodes, names = self._episodes(settings)
             if self._cancel.is_set():
@@ -344,12 +352,9 @@ class EpisodeExport(QObject):
                     raise _Cancelled
                 signals.progress.emit(done, total)
 
-            config = self.window.config
             result = record.record(settings.path, episodes, settings.size, settings.fps,
                                    overlay=settings.overlay, theme=settings.theme,
-                                   action_names=names,
-                                   caption=f"{config.scenario} · {config.algo}",
-                                   progress=progress)
+                                   action_names=names, caption=caption, progress=progress)
             signals.done.emit(result)
         except _Cancelled:
             signals.cancelled.emit()
