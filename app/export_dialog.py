@@ -3,7 +3,7 @@
 `ExportDialog` asks: the file (its extension follows the GIF / MP4 choice), the frame size
 (MP4 rounds odd sides up to even, and the dialog says so), steps a second, the Q overlay on or
 off, and which episode: the one on the replay scrubber (where the window has one:
-`EpisodeExport.scrubber_episode`), the last finished episode the trainer stores, or fresh
+`window.replay`, app/replay_bar.py), the last finished episode the trainer stores, or fresh
 greedy episodes from the current weights.
 
 `EpisodeExport` runs it: the episodes come from the worker (`Command.EPISODES` with an
@@ -220,8 +220,9 @@ class _Signals(QObject):
 
 class EpisodeExport(QObject):
     """Runs File ▸ Export episode for `window` (a MainWindow: its worker, config, theme,
-    status bar and banner). `scrubber_episode`: a callable giving the episode the replay
-    scrubber shows (a qmix.replay.ReplayEpisode) or None; set by whoever owns a scrubber."""
+    status bar and banner). The replay scrubber's episode (a qmix.replay.ReplayEpisode) is
+    `window.replay.episode` while `window.replay.active` (app/replay_bar.py), or what
+    `scrubber_episode()` gives where that is set."""
 
     finished = Signal(object)  # qmix.record.Recording
     failed = Signal(str)
@@ -247,8 +248,13 @@ class EpisodeExport(QObject):
 
     # ---- asking --------------------------------------------------------------------------
     def _scrubber(self) -> Any:
+        """The episode the replay scrubber shows (`scrubber_episode`, else the window's
+        replay mode, app/replay_bar.py, while it is active), or None."""
         try:
-            return self.scrubber_episode() if self.scrubber_episode is not None else None
+            if self.scrubber_episode is not None:
+                return self.scrubber_episode()
+            mode = getattr(self.window, "replay", None)
+            return getattr(mode, "episode", None) if getattr(mode, "active", False) else None
         except Exception:  # noqa: BLE001 - no scrubber episode, then
             return None
 

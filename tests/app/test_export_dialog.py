@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+from types import SimpleNamespace
 
 import imageio.v3 as iio
 import numpy as np
@@ -136,24 +137,26 @@ def test_export_is_a_file_menu_action_with_a_shortcut(window):
     assert window.acts["export"] in file_menu.actions()
 
 
-def test_the_scrubbers_episode_is_offered_first_and_exported(window, tmp_path):
+def test_the_scrubbers_episode_is_offered_first_and_exported(window, tmp_path, monkeypatch):
     window.controller.step_episode()  # a finished training episode the run keeps
     wait_idle(window, 60)
     replay = window.controller.worker.trainer.replays[-1]  # read while the worker is idle
     export = window.episode_export
-    export.scrubber_episode = lambda: replay
+    # the replay scrubber (app/replay_bar.py) showing it
+    monkeypatch.setattr(window, "replay", SimpleNamespace(active=True, episode=replay),
+                        raising=False)
     export.last_settings = None  # a first export: the scrubber's episode is the default
-    try:
-        settings = export.default_settings()
-        dialog = ExportDialog(settings, scrubber=True)
-        assert dialog.source_box.model().item(0).isEnabled()
-        assert dialog.settings().source == "scrubber"
-        path = tmp_path / "scrubbed.gif"
-        [result] = _export(window, ExportSettings(path=str(path), size=(160, 160), fps=4,
-                                                  source="scrubber"))
-    finally:
-        export.scrubber_episode = None
+    settings = export.default_settings()
+    dialog = ExportDialog(settings, scrubber=True)
+    assert dialog.source_box.model().item(0).isEnabled()
+    assert dialog.settings().source == "scrubber"
+    path = tmp_path / "scrubbed.gif"
+    [result] = _export(window, ExportSettings(path=str(path), size=(160, 160), fps=4,
+                                              source="scrubber"))
     assert isinstance(result, record.Recording), result
     frames = iio.imread(path, index=None, plugin="pillow", mode="RGB")
     assert frames.shape == (1 + len(replay.steps), 160, 160, 3)
     assert replay.kind == "train" and len(replay.steps) == 3
+    monkeypatch.setattr(window, "replay", SimpleNamespace(active=False, episode=replay),
+                        raising=False)
+    assert export._scrubber() is None  # replay left: no scrubber episode
