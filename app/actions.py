@@ -82,7 +82,20 @@ ACTIONS: tuple[Action, ...] = (
     Action("shortcuts", "Keyboard shortcuts", ("F1",), "List every keyboard shortcut",
            "show_shortcuts"),
     Action("quit", "Quit", ("Ctrl+Q",), "Close QMIX Studio", "close"),
+    Action("replay", "Replay", ("Ctrl+R",),
+           "Replay a finished episode step by step (pauses training; again: back to live)",
+           "replay.toggle", checkable=True),
+    Action("replay_back", "Replay: step back", (",",), "Replay: one step back",
+           "replay.step_back"),
+    Action("replay_forward", "Replay: step forward", (".",), "Replay: one step forward",
+           "replay.step_forward"),
+    Action("replay_start", "Replay: start", ("Home",), "Replay: jump to the episode's start",
+           "replay.to_start"),
+    Action("replay_end", "Replay: end", ("End",), "Replay: jump to the episode's end",
+           "replay.to_end"),
 )
+REPLAY_STEPS = ("replay_back", "replay_forward", "replay_start", "replay_end")
+"""Enabled only while replaying (app/replay_bar.py)."""
 
 TOOLBAR = ("play", "step_env", "step_episode", "step_update", "evaluate", "|",
            "<speed_caption>", "<speed>", "<speed_label>", "|", "<scenario>", "<algo>", "reset",
@@ -93,7 +106,8 @@ MENUS = (
     ("&Run", ("play", "step_env", "step_episode", "step_update", "evaluate", "|", "faster",
               "slower", "|", "reset")),
     ("&View", ("study", "settings", "theme", "presentation", "next_agent",
-               "leave_presentation")),
+               "leave_presentation", "|", "replay", "replay_back", "replay_forward",
+               "replay_start", "replay_end")),
     ("&Help", ("shortcuts",)),
 )
 
@@ -179,6 +193,12 @@ class Actions:
             if button is not None and not spec.presenting:
                 button.setVisible(not on)
         self["leave_presentation"].setEnabled(on)
+
+    def set_replaying(self, on: bool) -> None:
+        """Replay's step keys work only in replay; the Replay entry shows whether it is on."""
+        self["replay"].setChecked(on)
+        for name in REPLAY_STEPS:
+            self[name].setEnabled(on)
 
     def apply_icons(self, toolbar: QToolBar, colour: str, scale: float) -> None:
         for spec in self.table:

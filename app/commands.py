@@ -37,6 +37,7 @@ class Command(enum.Enum):
     STEP_EPISODE = "step_episode"
     STEP_UPDATE = "step_update"
     EVALUATE = "evaluate"
+    REPLAYS = "replays"  # answered by TrainingWorker.replays_ready: the kept episodes ([]: none)
     EPISODES = "episodes"  # arg: EpisodeRequest, answered through its future (an export)
 
 

@@ -94,6 +94,10 @@ class TrainingController(QObject):
         # Taken between two env steps of a running loop; training continues afterwards.
         self.worker.request(Command.SAVE, (path, include_buffer))
 
+    def request_replays(self) -> None:
+        """The run's kept episodes, as a copy through the worker's `replays_ready` signal."""
+        self.worker.request(Command.REPLAYS)
+
     def set_speed(self, steps_per_s: float | None) -> None:
         self.worker.request(Command.SPEED, steps_per_s)
 

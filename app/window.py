@@ -32,6 +32,7 @@ from app.export_dialog import EpisodeExport
 from app.icons import make_icon
 from app.inspector import HEADING_TOOLTIP, InspectorPanel
 from app.plots import PlotsPanel
+from app.replay_bar import ReplayMode
 from app.run_picker import RunPicker, view_header, window_title
 from app.session import RunFile
 from app.settings_panel import RunSettings
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
             "scenario": self.picker.scenario_combo, "algo": self.picker.algo_combo})
         self.acts.build_menus(self.menuBar(), self.session.menu_items())
         self.acts.set_presenting(self.toolbar, False)
+        self.acts.set_replaying(False)
         self.acts["study"].setEnabled(False)  # until a study is open
         self.settings_dock.visibilityChanged.connect(self.acts["settings"].setChecked)
         self.status = StatusBar(self.statusBar())
@@ -137,11 +139,13 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.main_split)
         self.pages.addWidget(self.study_view)
         self.banner = Banner()
+        self.replay = ReplayMode(self)  # the scrubber over finished episodes (app/replay_bar.py)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 10, 10, 10)
         layout.setSpacing(8)
         layout.addWidget(self.banner)
+        layout.addWidget(self.replay.bar)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
@@ -178,6 +182,7 @@ class MainWindow(QMainWindow):
         w.engine_ready.connect(self.on_engine_ready)
         w.training_failed.connect(self.on_training_failed)
         w.notice.connect(self.on_notice)
+        self.replay.connect_worker(w, self.controller)
 
     def _show_first_frame(self, config: Config, env: Any = None) -> None:
         """Draw the scenario before TensorFlow exists: envs are NumPy only."""
@@ -206,18 +211,22 @@ class MainWindow(QMainWindow):
             self._counters = (frame.env_steps, frame.episodes, frame.updates)
             self.session.progress(frame.env_steps, frame.updates)
             snap = frame.snapshot
-            if snap is not None:
-                self.view.badge = self._badge(snap)
-                # the decision about to be executed, drawn on the picture (arrows, or the
-                # "next" action of the vector view); none on a terminal frame
-                pending = None if snap.decision is None else snap.decision.actions
-                self.view.set_frame(snap.frame, pending)
-                names = tuple(self.info.action_names) if self.info is not None else ()
-                # every frame: the picture and the inspector are of the same decision
-                self.inspector.set_snapshot(snap, names)
-                self._set_view_info(snap.frame.get("scenario", ""), snap)
+            if snap is not None and not self.replay.active:  # replay shows its own step
+                self.show_snapshot(snap)
         finally:
             self.controller.worker.frame_consumed()
+
+    def show_snapshot(self, snap: Any, badge: str | None = None) -> None:
+        """The picture, the inspector and the header of one snapshot (live or replayed)."""
+        self.view.badge = self._badge(snap) if badge is None else badge
+        # the decision about to be executed, drawn on the picture (arrows, or the "next"
+        # action of the vector view); none on a terminal frame
+        pending = None if snap.decision is None else snap.decision.actions
+        self.view.set_frame(snap.frame, pending)
+        names = tuple(self.info.action_names) if self.info is not None else ()
+        # every frame: the picture and the inspector are of the same decision
+        self.inspector.set_snapshot(snap, names)
+        self._set_view_info(snap.frame.get("scenario", ""), snap)
 
     @staticmethod
     def _badge(snap: Any) -> str:
@@ -248,6 +257,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.load(self.config)
         self.picker.sync(self.config)
         self.select_agent(-1)
+        self.replay.leave()  # its episodes were the previous run's
         # a new run (Reset, Open): nothing of the previous run's stays in the inspector; the
         # run's first frame follows this signal
         self.inspector.clear("No decision yet")

@@ -90,6 +90,7 @@ class TrainingWorker(QObject):
     # perf_counter() times at which a running loop stopped stepping, and at which the
     # background updates it had started were joined too (pause latency, both ends)
     stopped = Signal(float, float)
+    replays_ready = Signal(object)  # list[ReplayEpisode]: a copy of the run's kept episodes
 
     def __init__(self, config: Config, trainer_factory: TrainerFactory | None = None,
                  load_path: str | None = None) -> None:
@@ -112,7 +113,7 @@ class TrainingWorker(QObject):
             Command.RESET: self._reset, Command.LOAD: self._load,
             Command.STEP_ENV: self._step_env, Command.STEP_EPISODE: self._step_episode,
             Command.STEP_UPDATE: self._step_update, Command.EVALUATE: self._evaluate,
-            Command.SAVE: self._save,
+            Command.SAVE: self._save, Command.REPLAYS: self._replays,
             Command.EPISODES: lambda request: request.fulfil(self.trainer),  # an export
         }
 
@@ -329,6 +330,15 @@ class TrainingWorker(QObject):
         else:
             self._set_phase(Phase.PAUSED, "")
         self._emit_frame(force=True)
+
+    def _replays(self, _arg: Any = None) -> None:
+        """The kept episodes (qmix/replay.py), deep-copied here: the GUI gets plain data."""
+        import copy
+
+        trainer = self.trainer
+        ok, replays = self._attempt("Replay failed",
+                                    lambda: copy.deepcopy(list(getattr(trainer, "replays", []))))
+        self.replays_ready.emit(replays if ok else [])
 
     # ---- runs, files ---------------------------------------------------------------------
     def _build_initial(self) -> bool:

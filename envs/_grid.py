@@ -64,6 +64,11 @@ class PaddedGrid:
         self.neighbour_offsets = self.move_offsets[1:]  # (4,) up, down, left, right
         # The pad columns sit between rows, so no in-grid cell ever wraps to the next row.
         self.sentinel = 0  # padded corner: always blocked, never an in-grid cell
+        # (size, 2) in-grid (row, col) of every flat index: to_rc is one lookup (snapshots
+        # run every env step while a replay is recorded, qmix/replay.py)
+        flat = np.arange(self.size, dtype=np.int64)
+        self._rc = np.stack([flat // self.padded_width - self.pad,
+                             flat % self.padded_width - self.pad], axis=-1)
 
     def to_flat(self, rc: np.ndarray) -> np.ndarray:
         """(..., 2) in-grid (row, col) -> (...) flat padded index."""
@@ -72,8 +77,7 @@ class PaddedGrid:
 
     def to_rc(self, flat: np.ndarray) -> np.ndarray:
         """(...) flat padded index -> (..., 2) in-grid (row, col)."""
-        row, col = np.divmod(np.asarray(flat, dtype=np.int64), self.padded_width)
-        return np.stack([row - self.pad, col - self.pad], axis=-1)
+        return self._rc[np.asarray(flat, dtype=np.int64)]
 
     def normalised_rc(self, flat: np.ndarray) -> np.ndarray:
         """(...) flat index -> (..., 2) float32 (row/(H-1), col/(W-1)) in [0, 1]."""

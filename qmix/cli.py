@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("path", help="checkpoint (.h5)")
     inspect.add_argument("--step", action="store_true",
                          help="also print one step's inspection (Q, Q_tot, credit) as JSON")
+    inspect.add_argument("--episode", type=int, metavar="N", default=None,
+                         help="print replay episode N step by step (the summary lists them)")
+    inspect.add_argument("--json", action="store_true",
+                         help="with --episode: one JSON line per step")
 
     sub.add_parser("bench", help="run the engine benchmark (python -m qmix.bench --help)",
                    add_help=False)
@@ -176,6 +180,11 @@ def _peak_rss_mb() -> float:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from qmix import checkpoint
 
+    if args.episode is not None:  # one kept episode, step by step (qmix/replay_cli.py)
+        from qmix.replay_cli import print_episode
+
+        print_episode(args.path, args.episode, args.json, sys.stdout)
+        return 0
     summary = checkpoint.summarize(args.path, with_step=args.step)
     print(dumps(summary, indent=2, default=str))
     return 0

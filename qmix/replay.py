@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from qmix.actor import epsilon_at
 from qmix.types import Decision, Inspection, Snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -131,6 +132,8 @@ class ReplayRecorder:
         self._entries: list[_Entry] = []  # oldest first, train and eval
         self._rollout: Any = None  # the rollout whose copy-0 episode is being recorded
         self._raw: list[tuple[Any, ...]] = []
+        self._inputs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._scales: tuple[np.ndarray, float] | None = None
 
     # ---- reading ---------------------------------------------------------------------------
     def episodes(self) -> list[ReplayEpisode]:
@@ -151,46 +154,76 @@ class ReplayRecorder:
 
     def abandon(self) -> None:
         """Forget the episode in flight (the run was replaced: its rollout will not end)."""
-        self._rollout, self._raw = None, []
+        self._rollout, self._raw, self._inputs, self._scales = None, [], None, None
 
     # ---- training episodes of copy 0 -------------------------------------------------------
     def train_frame(self, trainer: "Trainer", ro: Any, p: dict[str, Any], t: int) -> None:
         """Copy 0's frame t and its pending decision `p`, just before the step executes it:
-        what `Trainer.snapshot()` would show now, in raw parts (no inspection yet)."""
-        if ro is not self._rollout or t == 0:
-            self._rollout, self._raw = ro, []
+        what `Trainer.snapshot()` would show now, in raw parts (no inspection yet). Only the
+        render frame costs (~25 us); the inputs are the rollout's own arrays, read at the end."""
         ts = ro.ts
+        if ro is not self._rollout or t == 0:
+            self.abandon()
+            self._rollout = ro
+            data = ro.data  # the rollout stores copy 0's inputs as the env gave them
+            same = all(getattr(ts, k).dtype == data[k].dtype
+                       for k in ("obs", "state", "avail_actions"))
+            self._inputs = None if same else []
+        if self._inputs is not None:  # an env whose inputs the rollout arrays would round
+            self._inputs.append((ts.obs[0].copy(), ts.state[0].copy(),
+                                 ts.avail_actions[0].copy()))
+        done = ro.done
         self._raw.append((
             trainer.env.snapshot(0), trainer.env.true_joint_values(0), p, t,
-            float(ro.returns[0]), ts.obs[0].copy(), ts.state[0].copy(),
-            ts.avail_actions[0].copy(), trainer.env_steps, trainer.episodes, trainer.updates,
-            trainer.epsilon, trainer.last_metrics, trainer.last_eval, trainer.solved,
-            int((~ro.done).sum()),
-            # the decision's scales (they change only at the rollout's end, after this episode)
-            (trainer.state_norm(ts.state[0]), trainer.reward_scale)))
+            float(ro.returns[0]), trainer.env_steps, trainer.episodes, trainer.updates,
+            trainer.last_metrics, trainer.last_eval, trainer.solved,
+            len(done) - int(np.count_nonzero(done))))
+
+    def train_scales(self, trainer: "Trainer") -> None:
+        """Copy 0's episode ends with this step: its decisions' normalised states and reward
+        scale, taken before the rollout's end updates the statistics (they are constant
+        within a rollout, so these are the ones each decision saw)."""
+        ro = self._rollout
+        if ro is None or not self._raw:
+            return
+        n = len(self._raw)
+        state = (np.stack([i[1] for i in self._inputs]) if self._inputs is not None
+                 else ro.data["state"][0, :n].copy())
+        self._scales = (trainer.state_norm(state), trainer.reward_scale)
 
     def train_end(self, trainer: "Trainer", ro: Any) -> None:
         """Copy 0's episode just ended (the env step that ended it has returned)."""
-        raw, self._raw, self._rollout = self._raw, [], None
-        if not raw or raw[0][3] != 0 or ro is None:
+        raw, inputs, scales = self._raw, self._inputs, self._scales
+        self.abandon()
+        if not raw or raw[0][3] != 0 or ro is None or scales is None:
             return  # started before this run was loaded: not the whole episode
-        terminal = trainer.snapshot()
-        rewards = [float(r) for r in ro.data["reward"][0, : len(raw)]]
+        # the terminal frame as snapshot() shows it; its inspection of the decision that ended
+        # the episode is the last step's (same decision, same weights), built with the rest
+        terminal = trainer.snapshot(inspect=False)
+        n, data = len(raw), ro.data
+        rewards = [float(r) for r in data["reward"][0, :n]]
+        if inputs is None:
+            inputs = list(zip(data["obs"][0, :n].copy(), data["state"][0, :n].copy(),
+                              data["avail_actions"][0, :n].copy()))
         raw = [(*r[:2], {k: r[2][k] for k in _P_KEYS}, *r[3:]) for r in raw]
-        decision_of, inspect = trainer._decision, trainer._inspect_decision
+        decision_of, inspect, config = trainer._decision, trainer._inspect_decision, \
+            trainer.config
+        norm_states, sigma = scales
 
         def build() -> ReplayEpisode:
             steps = []
-            for (frame, joint, p, t, ret, obs, state, avail, env_steps, episodes, updates,
-                 eps, metrics, last_eval, solved, running, scales) in raw:
-                p = dict(p, scales=scales)
+            for (frame, joint, p, t, ret, env_steps, episodes, updates, metrics, last_eval,
+                 solved, running), (obs, state, avail) in zip(raw, inputs):
+                p = dict(p, scales=(norm_states[t], sigma))
                 decision = decision_of(p, t, obs, state, avail)
                 steps.append(Snapshot(
                     frame=frame, t=t, episode_return=ret, decision=decision,
                     inspection=inspect(decision, p), true_joint_values=joint,
-                    env_steps=env_steps, episodes=episodes, updates=updates, epsilon=eps,
-                    metrics=dict(metrics), last_eval=last_eval, solved=solved,
-                    copies_running=running))
+                    env_steps=env_steps, episodes=episodes, updates=updates,
+                    epsilon=epsilon_at(config, env_steps), metrics=dict(metrics),
+                    last_eval=last_eval, solved=solved, copies_running=running))
+            if terminal.last_decision is not None:
+                terminal.last_inspection = steps[-1].inspection
             return ReplayEpisode("train", int(number), int(env_steps_end), steps + [terminal],
                                  rewards)
 
@@ -313,8 +346,13 @@ def encode(episode: ReplayEpisode) -> dict[str, np.ndarray]:
     return out
 
 
+def episode_info(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """An encoded episode's `info` (kind, number, env_steps, decisions, ...)."""
+    return dict(_from_json_bytes(arrays["info"]))
+
+
 def _kind_of(arrays: dict[str, np.ndarray]) -> str:
-    return str(_from_json_bytes(arrays["info"])["kind"])
+    return str(episode_info(arrays)["kind"])
 
 
 def _row(arrays: dict[str, np.ndarray], key: str, t: int) -> Any:

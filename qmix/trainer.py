@@ -48,6 +48,8 @@ from qmix.checkpoint.compat import check_compatible
 from qmix.types import CURVES, Decision, Inspection, Snapshot
 
 HISTORY_KEYS = tuple(curve.name for curve in CURVES)
+ACTING_MIXER = "acting_mixer/"
+"""State-dict keys (checkpoint: /extra/acting_mixer/...) of the mixer weights that act."""
 
 
 def configure_tensorflow() -> Any:
@@ -226,12 +228,15 @@ class Trainer:
             self.history["episode_return"].extend((self.env_steps, r) for r in returns)
             self._emit("on_episode_end", returns)
         ended = bool(ro.done.all() or ro.t >= self.info.episode_limit)
+        keep0 = bool(alive[0] and (finished[0] or ended) and self.replay.train_limit)
+        if keep0:  # copy 0's episode is over: its inputs' scales, before the rollout's end
+            self.replay.train_scales(self)
         if ended:
             self._end_rollout()
         else:
             self._decide()
-        if alive[0] and (finished[0] or ended) and self.replay.train_limit:
-            self.replay.train_end(self, ro)  # copy 0's episode is over: keep it
+        if keep0:
+            self.replay.train_end(self, ro)  # ... and the episode, with its terminal frame
         return ended
 
     def _end_rollout(self) -> None:
@@ -711,6 +716,9 @@ class Trainer:
             state["buffer"] = self.buffer.state_dict()
         if len(self.replay):
             state["replays"] = self.replay.state()
+        # The mixer copied with the actor's weights (one round behind the online one with
+        # async_updates): a resumed run's inspections, and so its replays, are the saved run's.
+        state.update({f"{ACTING_MIXER}{k}": v.copy() for k, v in self._acting_mixer.items()})
         return state
 
     def variable_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -756,8 +764,13 @@ class Trainer:
         actor = {k[len("actor/"):]: np.asarray(v) for k, v in saved.items()
                  if k.startswith("actor/")}
         self._refresh_acting(self.updates_done)  # the saved actor, if any, replaces its agent
-        if actor:  # (the mixer is the saved online one: the file keeps no acting mixer)
+        if actor:
             self.actor.set_weights(actor)
+        mixer = {k[len(ACTING_MIXER):]: np.asarray(v, np.float32) for k, v in state.items()
+                 if k.startswith(ACTING_MIXER)}
+        if mixer and all(k in mixer and mixer[k].shape == v.shape
+                         for k, v in self._acting_mixer.items()):
+            self._acting_mixer = mixer  # (files from before it: the saved online mixer)
         # Start afresh at a rollout boundary with the restored RNG, as the saved run would.
         self._rollout = None
         self._executed0 = None

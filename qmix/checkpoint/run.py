@@ -77,6 +77,8 @@ def summarize(path: str | os.PathLike[str], with_step: bool = False) -> dict[str
     episode (seeded with the run's seed), seen through the loaded networks (needs TensorFlow;
     the acting itself is the trainer's, `Trainer.first_greedy_step`).
     """
+    from qmix.replay_cli import summary_rows
+
     state = read_checkpoint(path)
     config, info, meta = state["config"], state["info"], state["meta"]
     online = {k: v for k, v in state["variables"].items() if k.startswith("online/")}
@@ -99,6 +101,7 @@ def summarize(path: str | os.PathLike[str], with_step: bool = False) -> dict[str
         "last_metrics": state["last_metrics"],
         "parameters": int(sum(v.size for v in online.values())),
         "buffer_episodes": state["buffer"]["size"] if "buffer" in state else None,
+        "replays": summary_rows(state.get("replays", [])),  # `inspect --episode N` prints one
     }
     if with_step:
         trainer = trainer_from_checkpoint(path)
