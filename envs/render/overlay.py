@@ -59,6 +59,11 @@ def even_size(size: tuple[int, int]) -> tuple[int, int]:
     return width + width % 2, height + height % 2
 
 
+def _num(value: float) -> str:
+    """A panel number: two decimals at most, and never '-0.00'."""
+    return paint.number(round(float(value), 2) + 0.0)
+
+
 def to_rgb(surface: pygame.Surface) -> np.ndarray:
     """(H, W, 3) uint8 copy of a Surface."""
     width, height = surface.get_size()
@@ -157,16 +162,16 @@ def _draw_panel(surf: pygame.Surface, lay: PanelLayout, data: OverlayData,
 
     status = f"{data.status}  " if data.status else ""
     head_left = f"t {data.t} / {data.episode_limit}   {status}return " \
-                f"{paint.number(data.episode_return)}"
+                f"{_num(data.episode_return)}"
     paint.text(surf, paint.fit_text(head_left, big, right - left), big,
                theme["accent"] if data.status else theme["text"], (left, y), anchor="w")
     q_parts = []
     if data.q_tot_chosen is not None:
-        q_parts.append(f"Q_tot {paint.number(data.q_tot_chosen)}")
+        q_parts.append(f"Q_tot {_num(data.q_tot_chosen)}")
     if data.q_tot_greedy is not None:
-        q_parts.append(f"greedy {paint.number(data.q_tot_greedy)}")
+        q_parts.append(f"greedy {_num(data.q_tot_greedy)}")
     if data.v_s is not None:
-        q_parts.append(f"V(s) {paint.number(data.v_s)}")
+        q_parts.append(f"V(s) {_num(data.v_s)}")
     if lay.q_line:
         y += row_h
         q_text = paint.fit_text("  ·  ".join(q_parts), big, right - left)
@@ -202,7 +207,7 @@ def _agent_line(surf: pygame.Surface, index: int, agent: AgentLine, left: float,
     paint.text(surf, str(index), small, paint.contrast(colour), (left + radius, y))
     x = left + 2 * radius + row_h * 0.35
     gap = row_h * 0.4
-    q_text = f"Q {paint.number(agent.q)}"
+    q_text = f"Q {_num(agent.q)}"
     q_w = big.size(q_text)[0]
     # the action and its Q always show (the action shortened only if it must); the badge
     # takes what room is left

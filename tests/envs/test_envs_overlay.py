@@ -81,3 +81,10 @@ def test_sizes_round_up_to_even_and_cards_have_the_size_asked():
     assert even_size((640, 480)) == (640, 480)
     card = to_rgb(title_card(["Greedy episode 1 of 2", "return 18"], (322, 200)))
     assert card.shape == (200, 322, 3) and len(np.unique(card.reshape(-1, 3), axis=0)) > 2
+
+
+def test_panel_numbers_have_two_decimals_at_most_and_no_negative_zero():
+    from envs.render.overlay import _num
+
+    assert [_num(v) for v in (-0.001, 0.126, -3.25, 8.0, 12.345)] == [
+        "0", "0.13", "-3.25", "8", "12.35"]
