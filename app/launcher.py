@@ -19,7 +19,8 @@ from __future__ import annotations
 import os
 import sys
 
-HEADLESS = ("train", "inspect", "bench", "study", "sweep", "report", "record")  # qmix/cli.py's commands
+# qmix/cli.py's commands
+HEADLESS = ("train", "inspect", "bench", "study", "sweep", "report", "record")
 
 
 def main(argv: list[str] | None = None) -> int:
