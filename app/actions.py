@@ -59,6 +59,9 @@ ACTIONS: tuple[Action, ...] = (
            "save", icon_only=True, presenting=False),
     Action("save_as", "Save As…", ("Ctrl+Shift+S",), "Save the whole run to a new file",
            "session.save_as"),
+    Action("export", "Export episode…", ("Ctrl+E",),
+           "Export an episode as GIF or MP4: size, Q overlay, speed, which episode",
+           "episode_export.ask"),
     Action("open", "Open…", ("Ctrl+O",), "Open a saved run", "session.open_file", "open",
            icon_only=True, presenting=False),
     Action("open_study", "Open Study…", ("Ctrl+Shift+O",),
@@ -114,8 +117,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("mixer_surface", "Mixer surface", ("X",),
            "Q_tot over the selected and the next agent's Q-values at the state on screen "
            "(contours, the current point)", "views.toggle_mixer", checkable=True),
-    Action("editor", "World editor", ("Ctrl+E",),
-           "Edit the world (pursuit, foraging): walls, agents, prey / food; Ctrl+E again "
+    Action("editor", "World editor", ("W",),
+           "Edit the world (pursuit, foraging): walls, agents, prey / food; W again "
            "leaves", "editor.toggle", checkable=True),
     Action("editor_tool", "Editor tool", ("Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4"),
            "In the world editor: tool 1 wall, 2 erase, 3 add agent, 4 add prey / food "
@@ -149,7 +152,7 @@ TOOLBAR = ("play", "step_env", "step_episode", "step_update", "evaluate", "|",
            "<spacer>", "open", "save", "settings", "theme", "presentation")
 MENUS = (
     ("&File", ("open", "open_study", "<recent>", "|", "save", "save_as", "<save_buffer>",
-               "<autosave>", "|", "quit")),
+               "<autosave>", "|", "export", "|", "quit")),
     ("&Run", ("play", "step_env", "step_episode", "step_update", "evaluate", "|", "faster",
               "slower", "|", "reset", "race")),
     ("&View", ("study", "settings", "theme", "presentation", "next_agent",

@@ -16,6 +16,7 @@ import enum
 import queue
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,7 @@ class Command(enum.Enum):
     EDITOR_APPLY = "editor_apply"  # arg: an envs.layout.Layout for the run (app/editor.py)
     VIEWS = "views"  # arg: {"value_map": (agent, kind) | None, "mixer": (i, j) | None}
     REPLAYS = "replays"  # answered by TrainingWorker.replays_ready: the kept episodes ([]: none)
+    EPISODES = "episodes"  # arg: EpisodeRequest, answered through its future (an export)
 
 
 NEEDS_A_RUN = frozenset({Command.STEP_ENV, Command.STEP_EPISODE, Command.STEP_UPDATE,
@@ -142,3 +144,30 @@ class EngineReady:
     info: Any
     loaded_from: str | None
     counters: tuple[int, int]  # env steps, updates
+
+
+@dataclass
+class EpisodeRequest:
+    """Episodes for an export (File ▸ Export episode, app/export_dialog.py), asked of the
+    worker because the trainer is its alone; answered, on the worker thread, with plain-data
+    copies through `future`: (list of qmix.record.Episode, action names). `kind` "greedy":
+    `count` fresh greedy episodes seeded by `seed` on the evaluation env (the run untouched);
+    "last": the trainer's newest `count` stored episodes ([] where it keeps none)."""
+
+    kind: str
+    count: int = 1
+    seed: int = 0
+    future: Future = field(default_factory=Future)
+
+    def fulfil(self, trainer: Any) -> None:
+        if not self.future.set_running_or_notify_cancel():
+            return  # the export was cancelled meanwhile
+        try:
+            if trainer is None:
+                raise RuntimeError("the engine is still starting")
+            from qmix.record import trainer_episodes
+
+            self.future.set_result(trainer_episodes(trainer, self.kind, self.count,
+                                                    self.seed))
+        except Exception as exc:  # noqa: BLE001 - the exporter reports it in one line
+            self.future.set_exception(exc)

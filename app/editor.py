@@ -1,7 +1,7 @@
 """The world editor in the window (pursuit and foraging; the document and its rules are
 envs/layout.py, switching a run to it qmix/world_edit.py).
 
-- Ctrl+E enters the editor (the run pauses) and leaves it (unapplied edits are dropped).
+- W enters the editor (the run pauses) and leaves it (unapplied edits are dropped).
   The picture shows the layout being edited: walls, agents, prey or food.
 - Tools (Ctrl+1..4, or the buttons in the editor's bar): paint walls, erase (a wall, an agent
   or an item), add an agent, add a prey / food item. A click on a cell applies the tool.
@@ -115,7 +115,7 @@ class WorldEditor(QObject):
             row.addWidget(button)
             self.tool_buttons[op] = button
         for text, slot in (("Apply (Ctrl+Enter)", self.apply), ("Save…", self.save),
-                           ("Load…", self.load), ("Close (Ctrl+E)", self.toggle)):
+                           ("Load…", self.load), ("Close (W)", self.toggle)):
             button = QPushButton(text)
             button.setFocusPolicy(Qt.NoFocus)
             button.clicked.connect(slot)

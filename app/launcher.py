@@ -9,6 +9,7 @@
     qmix-studio bench                engine benchmark
     qmix-studio study                learning benchmark (default settings, many worlds)
     qmix-studio sweep / report       multi-seed studies and their report
+    qmix-studio record run.h5 --out demo.mp4   episodes as GIF or MP4
 
 The headless commands never import Qt; the app imports it only when its window opens.
 """
@@ -18,7 +19,8 @@ from __future__ import annotations
 import os
 import sys
 
-HEADLESS = ("train", "inspect", "bench", "study", "sweep", "report")  # qmix/cli.py's commands
+# qmix/cli.py's commands
+HEADLESS = ("train", "inspect", "bench", "study", "sweep", "report", "record")
 
 
 def main(argv: list[str] | None = None) -> int:

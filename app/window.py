@@ -30,6 +30,7 @@ from app.actions import Actions
 from app.controller import TrainingController
 from app.engine import TrainerFactory
 from app.env_view import EnvView
+from app.export_dialog import EpisodeExport
 from app.icons import make_icon
 from app.inspector import HEADING_TOOLTIP, InspectorPanel
 from app.manual import ManualControl
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.speed_control.changed.connect(self.controller.set_speed)
         self.picker = RunPicker(self.config, self.settings_panel, self)
         self.picker.picked.connect(self._run_picked)
+        self.episode_export = EpisodeExport(self)  # File ▸ Export episode… (GIF / MP4)
         self.acts = Actions(self)
         self.manual.attach()
         self.whatif.attach(self.view)
@@ -557,6 +559,8 @@ class MainWindow(QMainWindow):
         self.study_view.shutdown()
         if getattr(self, "race", None) is not None:
             self.race.close()
+        self.episode_export.cancel()  # an export running stops at its next frame
+        self.episode_export.wait(5.0)
         self.hide()  # gone from the screen at once, even if the worker is mid-compile
         self.controller.shutdown(timeout_s=1.0)
         super().closeEvent(event)

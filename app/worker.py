@@ -115,6 +115,7 @@ class TrainingWorker(QObject):
             Command.STEP_ENV: self._step_env, Command.STEP_EPISODE: self._step_episode,
             Command.STEP_UPDATE: self._step_update, Command.EVALUATE: self._evaluate,
             Command.SAVE: self._save, Command.REPLAYS: self._replays,
+            Command.EPISODES: lambda request: request.fulfil(self.trainer),  # an export
         }
         self._handlers.update(manual.handlers(self))  # take over an agent (app/manual.py)
         self._handlers.update(whatif.handlers(self))  # what-if drag (app/whatif.py)

@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("report", help="a study's table and curves (main.py report --help)",
                    add_help=False)
+    sub.add_parser("record", help="episodes of a saved run as GIF or MP4 (main.py record "
+                   "--help)", add_help=False)
     return parser
 
 
@@ -220,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qmix import report
 
         return report.main(argv[1:])
+    if argv[:1] == ["record"]:  # qmix/record.py, verbatim
+        from qmix import record
+
+        return record.main(argv[1:])
     args = parser.parse_args(argv)
     try:
         if args.command == "train":

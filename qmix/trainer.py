@@ -619,6 +619,20 @@ class Trainer:
             returns.extend(float(r) for r in total)
         return returns[:episodes]
 
+    def watch_greedy(self, episodes: int, seed: int,
+                     watch: Callable[[Snapshot], None]) -> list[float]:
+        """`episodes` greedy episodes of eval copy 0 watched step by step as `evaluate`
+        watches one (one round of n_envs copies each), seeded by `seed`, leaving the run
+        exactly as it was: no counter, curve, callback or random stream changes (for
+        recordings, qmix/record.py). The returns of copy 0's episodes."""
+        saved = self.eval_rng
+        self.eval_rng = np.random.default_rng([seed, 3])
+        try:
+            returns = self._greedy_returns(episodes * self.config.n_envs, watch)
+        finally:
+            self.eval_rng = saved
+        return returns[::self.config.n_envs]
+
     def first_greedy_step(self, seed: int) -> Snapshot:
         """The first greedy decision of a fresh evaluation episode, inspected (for `main.py
         inspect --step`). Uses the evaluation env only; training state is untouched."""

@@ -26,8 +26,8 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
 from envs.render import grid_world, two_step, vectors  # noqa: E402
-from envs.render.paint import (AGENT_COLOURS, THEMES, Colour, RenderOptions,  # noqa: E402
-                               agent_colour, check_size, ensure_font)
+from envs.render.paint import (AGENT_COLOURS, DRAW_LOCK, THEMES, Colour,  # noqa: E402
+                               RenderOptions, agent_colour, check_size, ensure_font)
 
 __all__ = ["AGENT_COLOURS", "DRAWINGS", "THEMES", "Colour", "RenderOptions", "agent_centres",
            "agent_colour", "drawing_kind", "hit_test", "render"]
@@ -63,10 +63,11 @@ def render(snapshot: dict[str, Any], size: tuple[int, int] = (640, 640),
     if options.theme not in THEMES:
         raise ValueError(f"theme must be one of {sorted(THEMES)}, got {options.theme!r}")
     theme = THEMES[options.theme]
-    ensure_font()
-    surf = pygame.Surface((width, height), 0, 32)
-    surf.fill(theme["background"])
-    _DRAWINGS[drawing_kind(snapshot)].draw(surf, snapshot, options, theme)
+    with DRAW_LOCK:  # the view and an export may draw at once (paint.DRAW_LOCK says why)
+        ensure_font()
+        surf = pygame.Surface((width, height), 0, 32)
+        surf.fill(theme["background"])
+        _DRAWINGS[drawing_kind(snapshot)].draw(surf, snapshot, options, theme)
     return surf
 
 

@@ -8,6 +8,7 @@ entities apart (agents = discs, prey = diamonds, food = rounded squares).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +107,11 @@ def number(value: Any, short: bool = False) -> str:
 
 
 _FONTS: dict[int, pygame.font.Font] = {}
+
+DRAW_LOCK = threading.RLock()
+"""Held while a picture is drawn: the app's view (GUI thread) and an export (its own thread,
+qmix/record.py) share the cached fonts, and one FreeType font is not safe to use from two
+threads at once."""
 
 
 def ensure_font() -> None:

@@ -1,4 +1,4 @@
-"""The world editor in the real window (app/editor.py): Ctrl+E, the tools on Ctrl+1..4 and
+"""The world editor in the real window (app/editor.py): W, the tools on Ctrl+1..4 and
 clicks on cells, refusals in one line, Ctrl+Enter applying a world that fits (the run keeps
 training on it) and one that does not (a new run is needed, and the button starts it), save
 and load of a layout file. Pursuit, real Trainer; waits are for the worker only."""
