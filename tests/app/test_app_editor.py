@@ -43,7 +43,7 @@ def free_cells(layout):
 
 def test_paint_a_wall_apply_it_and_keep_training(window, tmp_path, monkeypatch):
     t = trainer(window)
-    QTest.keyClick(window, Qt.Key_E, Qt.ControlModifier)
+    QTest.keyClick(window, Qt.Key_W)
     ed = window.editor
     assert ed.active and ed.bar.isVisible() and window.view.badge == "WORLD EDITOR"
     QTest.keyClick(window, Qt.Key_1, Qt.ControlModifier)  # wall tool
@@ -79,12 +79,12 @@ def test_paint_a_wall_apply_it_and_keep_training(window, tmp_path, monkeypatch):
                         staticmethod(lambda *a, **k: (str(path), "")))
     QTest.keyClick(window, Qt.Key_L, Qt.ControlModifier)
     assert ed.active and ed.layout.walls[cell]
-    QTest.keyClick(window, Qt.Key_E, Qt.ControlModifier)
+    QTest.keyClick(window, Qt.Key_W)
 
 
 def test_one_prey_more_needs_a_new_run_and_the_button_starts_it(window):
     t = trainer(window)
-    QTest.keyClick(window, Qt.Key_E, Qt.ControlModifier)
+    QTest.keyClick(window, Qt.Key_W)
     ed = window.editor
     QTest.keyClick(window, Qt.Key_4, Qt.ControlModifier)  # add prey
     prey = len(ed.layout.items)
@@ -107,7 +107,7 @@ def test_a_captured_prey_still_counts_so_the_world_still_fits(window):
     frame = dict(window.last_frame.snapshot.frame)
     frame["prey_alive"] = np.array([False] + [True] * (len(frame["prey"]) - 1))
     window.view.set_frame(frame)  # a frame just after a capture
-    QTest.keyClick(window, Qt.Key_E, Qt.ControlModifier)
+    QTest.keyClick(window, Qt.Key_W)
     ed = window.editor
     assert ed.active and len(ed.layout.items) == len(frame["prey"])
     QTest.keyClick(window, Qt.Key_Return, Qt.ControlModifier)
