@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QMainWindow, QMenu, QMenuBar, QMessageBox, QSizeP
                                QToolBar, QToolButton, QWidget)
 
 from app.icons import make_icon
+from app.modal import open_dialog
 
 
 @dataclass(frozen=True)
@@ -188,10 +189,15 @@ class Actions:
         return [(key_text(spec.keys, ", "), spec.tooltip) for spec in self.table if spec.keys]
 
     def show_shortcuts(self, parent: QWidget) -> QMessageBox:
-        rows = "".join(f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>"
-                       for keys, what in self.shortcut_rows())
-        box = QMessageBox(parent)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setText(f"<table>{rows}</table>")
-        box.open()
+        """The F1 list: one dialog, made once and shown again (one per press was never
+        deleted: ~1.1 MB each); training pauses while it is open (app/modal.py)."""
+        box = getattr(self, "_shortcuts_box", None)
+        if box is None:
+            rows = "".join(f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>"
+                           for keys, what in self.shortcut_rows())
+            box = QMessageBox(parent)
+            box.setWindowTitle("Keyboard shortcuts")
+            box.setText(f"<table>{rows}</table>")
+            self._shortcuts_box = box
+        open_dialog(box, parent)
         return box

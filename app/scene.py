@@ -27,15 +27,19 @@ TEXT_CARD = "text card"
 
 
 def draw(frame: dict[str, Any], width: int, height: int, selected: int | None, theme: str,
-         actions: Any = None, show_view: bool = False) -> tuple[pygame.Surface, str]:
+         actions: Any = None, show_view: bool = False, text_scale: float = 1.0,
+         min_text_px: float = 0.0) -> tuple[pygame.Surface, str]:
     """A width x height Surface showing `frame` (content centred, aspect ratio kept), and
     the name of the drawing that made it (`envs.render.drawing_kind`, or TEXT_CARD).
 
     `actions` (N,) are drawn as arrows/bursts: the decision about to be executed.
+    `text_scale`, `min_text_px`: the labels' size (presentation mode's scale; at least the
+    window's own text size, so a narrow picture keeps readable labels).
     """
     try:
         options = _render.RenderOptions(show_view_radius=show_view, actions=actions,
-                                        selected_agent=selected, theme=theme)
+                                        selected_agent=selected, theme=theme,
+                                        text_scale=text_scale, min_text_px=min_text_px)
         surface = _render.render(frame, size=(width, height), options=options)
         return surface, _render.drawing_kind(frame)
     except Exception as exc:  # noqa: BLE001 - a drawing bug must not take the app down
@@ -48,10 +52,13 @@ def draw(frame: dict[str, Any], width: int, height: int, selected: int | None, t
     return _text_card(frame, width, height, theme), TEXT_CARD
 
 
-def hit_test(frame: dict[str, Any], x: float, y: float, width: int, height: int) -> int | None:
-    """The agent drawn at surface pixel (x, y) of a width x height picture, or None."""
+def hit_test(frame: dict[str, Any], x: float, y: float, width: int, height: int,
+             text_scale: float = 1.0, min_text_px: float = 0.0) -> int | None:
+    """The agent drawn at surface pixel (x, y) of a width x height picture drawn with these
+    label sizes (`draw`'s), or None."""
     try:
-        return _render.hit_test(frame, (int(width), int(height)), int(x), int(y))
+        options = _render.RenderOptions(text_scale=text_scale, min_text_px=min_text_px)
+        return _render.hit_test(frame, (int(width), int(height)), int(x), int(y), options)
     except Exception:  # noqa: BLE001
         return None
 

@@ -30,6 +30,7 @@ from app.engine import TrainerFactory
 from app.env_view import EnvView
 from app.icons import make_icon
 from app.inspector import HEADING_TOOLTIP, InspectorPanel
+from app.modal import ModalPause
 from app.plots import PlotsPanel
 from app.run_picker import RunPicker, view_header, window_title
 from app.session import RunFile
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
 
         self.controller = TrainingController(config, trainer_factory, load_path, parent=self)
         self.controller.playing_changed.connect(self._show_playing)
+        self.modal = ModalPause(self.controller, self)  # modal dialogs pause training
         self._build_widgets()
         self.session = RunFile(
             self, self.controller, settings if settings is not None
@@ -328,7 +330,8 @@ class MainWindow(QMainWindow):
             self.picker.sync(self.config)
             self.show_banner(f"Cannot start the run: {exc}")
             return
-        if not self.session.confirm_discard(what):
+        if not self.session.confirm_discard(
+                what, then=lambda: self._switch_run(what, build, new_world)):
             self.picker.sync(self.config)
             return
         if new_world:
