@@ -184,14 +184,14 @@ class AgentBars(QWidget):
         explored = self.explored is not None and bool(self.explored[i])
         value = None if self.credit is None else fmt(self.credit[i])
         texts = [] if value is None else [f"∂Q_tot/∂Q_a {value}", f"credit {value}", value]
-        line_h = fm.height() * 1.2
+        fh = fm.height()
 
         def place(cy: float, two: bool) -> dict[str, Any]:
+            line_h = fh * (0.95 if two else 1.2)
             out: dict[str, Any] = {"name": QRectF(x, cy - line_h / 2, name_w, line_h)}
             right = x + name_w + 10
             if explored:
-                h = fm.height() * (1.0 if two else 1.2)
-                out["badge"] = QRectF(right, cy - h / 2, st["explored_w"], h)
+                out["badge"] = QRectF(right, cy - line_h / 2, st["explored_w"], line_h)
                 right += st["explored_w"] + 8
             return out | {"right": right}
 
@@ -206,12 +206,13 @@ class AgentBars(QWidget):
                 one["credit_text"] = fits[0]
             one.pop("right")
             return one
-        two = place(card.top() + title_h * 0.30, True)
+        # two lines in the title's 2 text heights: name and badge, then the credit
+        two = place(card.top() + title_h / 2 - fh * 0.48, True)
         room = card.width() - 2 * pad
         text = next((t for t in texts if fm.horizontalAdvance(t) <= room), texts[-1])
         w = min(room, fm.horizontalAdvance(text))
-        two["credit"] = QRectF(card.right() - pad - w, card.top() + title_h * 0.78 - line_h / 2,
-                               w, line_h)
+        two["credit"] = QRectF(card.right() - pad - w, card.top() + title_h / 2 + fh * 0.02,
+                               w, fh * 0.98)
         two["credit_text"] = text
         two.pop("right")
         return two

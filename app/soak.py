@@ -89,6 +89,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--trace", action="store_true",
                         help="tracemalloc: print the Python allocations that grew most "
                         "after warm-up (slower)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print every command and every dialog answer on stderr")
     parser.add_argument("--json", action="store_true",
                         help="end with one JSON line on stdout")
     args = parser.parse_args(argv)
@@ -162,6 +164,7 @@ class Soak:
         action = self.window.acts[name]
         self.commands += 1
         self.by_command[name] = self.by_command.get(name, 0) + 1
+        self.log(f"command {self.commands}: {name}")
         if self.rng.random() < 0.5 and name in ("play", "step_env", "evaluate"):
             # a real key press through Qt's shortcut machinery, not only trigger()
             from PySide6.QtGui import QKeySequence
@@ -212,8 +215,14 @@ class Soak:
         except Exception:  # noqa: BLE001 - counted, the soak goes on
             self.errors.append(traceback.format_exc(limit=6))
 
+    def log(self, text: str) -> None:
+        if self.args.verbose:
+            print(f"soak {self.elapsed():7.1f} s  {text}", file=sys.stderr, flush=True)
+
     def _reply_to(self, dialog: Any) -> None:
         from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        self.log(f"answering {type(dialog).__name__} {dialog.windowTitle()!r}")
 
         if isinstance(dialog, QFileDialog):
             if dialog.fileMode() == QFileDialog.Directory:
@@ -225,12 +234,14 @@ class Soak:
                     if os.path.exists(old):
                         os.remove(old)
                 dialog.selectFile(path)
-                dialog.accept()
+                dialog.done(QFileDialog.Accepted)  # as Save pressed; no overwrite check
             else:
                 existing = [p for p in dict.fromkeys(self.saved) if os.path.exists(p)]
                 if existing:
+                    # as a file chosen and Open pressed (accept() waits for the folder's
+                    # listing, which an offscreen dialog may not have yet)
                     dialog.selectFile(self.rng.choice(existing))
-                    dialog.accept()
+                    dialog.done(QFileDialog.Accepted)
                 else:
                     dialog.reject()
             return
