@@ -17,7 +17,11 @@ Memory: RSS from /proc/self/statm, sampled every `--sample-s` seconds. Warm-up i
 20 % of the run - of the minutes with `--minutes`, of the commands with `--commands` - and
 `growth_after_warmup_pct` is (RSS at the end - RSS at the end of warm-up) / RSS at the end
 of warm-up: TensorFlow's first traces, caches and pools fill during warm-up; what grows
-after it is a leak.
+after it is a leak - or the replay buffer's pages being touched for the first time (it is
+preallocated; pursuit's is 127 MB), or the C allocator keeping freed arenas resident.
+`--trim` separates the last: after each sample the C heap is trimmed (`malloc_trim`) and
+sampled again (`rss_trimmed_*`). Each sample also counts the Python objects the collector
+tracks and the window's QObjects: a leak of either grows those, whatever the allocator does.
 
 Hangs: a watchdog thread checks that the driver's timer keeps firing (it only can while the
 GUI event loop runs); after `--hang-s` seconds without a tick it reports `hung` and
@@ -69,6 +73,39 @@ def rss_mb() -> float:
         return peak / (2**20 if sys.platform == "darwin" else 1024)
 
 
+def trim_heap() -> bool:
+    """Give the C heap's free pages back to the OS (glibc `malloc_trim`), so that RSS shows
+    live memory rather than the allocator's high-water mark (three threads allocating NumPy
+    arrays leave freed arenas resident). Leaked memory is still in use and stays. False
+    where there is no glibc."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+        return True
+    except (OSError, AttributeError):
+        return False
+
+
+def live_objects(window: Any) -> tuple[int, int]:
+    """(Python objects the collector tracks, QObjects under the window): a leak of either
+    grows these, whatever the allocator does."""
+    import gc
+
+    from PySide6.QtCore import QObject
+
+    return len(gc.get_objects()), len(window.findChildren(QObject))
+
+
+def type_counts() -> dict[str, int]:
+    """Python objects the collector tracks, by type name."""
+    import gc
+    from collections import Counter
+
+    return dict(Counter(type(o).__name__ for o in gc.get_objects()))
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app.soak", description=__doc__.split(
         "\n\n")[0])
@@ -89,6 +126,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--trace", action="store_true",
                         help="tracemalloc: print the Python allocations that grew most "
                         "after warm-up (slower)")
+    parser.add_argument("--trim", action="store_true",
+                        help="after each RSS sample, malloc_trim the C heap and sample again "
+                        "(rss_trimmed_*: live memory without the allocator's high-water "
+                        "mark; the raw figures are then those between trims)")
     parser.add_argument("--verbose", action="store_true",
                         help="print every command and every dialog answer on stderr")
     parser.add_argument("--json", action="store_true",
@@ -119,6 +160,8 @@ class Soak:
         self.errors: list[str] = []
         self.saved: list[str] = []
         self.samples: list[tuple[float, int, float]] = []  # (s since start, commands, MB)
+        self.trimmed: list[float] = []  # RSS after malloc_trim, MB, at each sample
+        self.objects: list[tuple[int, int]] = []  # live_objects() at each sample
         self.start = time.perf_counter()
         self.last_tick = time.monotonic()
         self.hung = False
@@ -258,15 +301,21 @@ class Soak:
     def sample(self) -> None:
         mb = rss_mb()
         self.samples.append((self.elapsed(), self.commands, mb))
+        trimmed = rss_mb() if self.args.trim and trim_heap() else mb
+        self.trimmed.append(trimmed)
+        self.objects.append(live_objects(self.window))
         if self.rss_warm is None and self.progress() >= WARMUP_FRACTION:
             self.rss_warm = mb
+            self._warm_types = type_counts()
             if self.args.trace:
                 import tracemalloc
 
                 self._warm_snapshot = tracemalloc.take_snapshot()
         t, n, _ = self.samples[-1]
         warm = "" if self.rss_warm is None else f"  after warm-up {mb - self.rss_warm:+.1f} MB"
-        print(f"soak {t:7.1f} s  commands {n:6d}  rss {mb:8.1f} MB{warm}", file=sys.stderr,
+        py, qt = self.objects[-1]
+        print(f"soak {t:7.1f} s  commands {n:6d}  rss {mb:8.1f} MB{warm}  (trimmed "
+              f"{trimmed:.1f} MB, {py:,} Python objects, {qt:,} QObjects)", file=sys.stderr,
               flush=True)
 
     # ---- the end -------------------------------------------------------------------------
@@ -287,12 +336,24 @@ class Soak:
         mbs = [s[2] for s in self.samples] or [rss_mb()]
         start, end = mbs[0], mbs[-1]
         warm = self.rss_warm if self.rss_warm is not None else start
+        k = next((j for j, s in enumerate(self.samples) if s[2] == warm), 0)
+        trimmed = self.trimmed or [end]
+        objects = self.objects or [(0, 0)]
         last = self.window.last_frame
         return {
             "commands": self.commands, "rss_start_mb": round(start, 1),
             "rss_warm_mb": round(warm, 1), "rss_end_mb": round(end, 1),
             "rss_peak_mb": round(max(mbs), 1),
             "growth_after_warmup_pct": round(100.0 * (end - warm) / warm, 2),
+            "rss_trimmed_warm_mb": round(trimmed[min(k, len(trimmed) - 1)], 1),
+            "rss_trimmed_end_mb": round(trimmed[-1], 1),
+            "trimmed_growth_after_warmup_pct": round(
+                100.0 * (trimmed[-1] - trimmed[min(k, len(trimmed) - 1)])
+                / trimmed[min(k, len(trimmed) - 1)], 2),
+            "python_objects_warm": objects[min(k, len(objects) - 1)][0],
+            "python_objects_end": objects[-1][0],
+            "qobjects_warm": objects[min(k, len(objects) - 1)][1],
+            "qobjects_end": objects[-1][1],
             "warmup": f"first {WARMUP_FRACTION:.0%} of the "
                       f"{'minutes' if self.args.minutes is not None else 'commands'}",
             "crashed": bool(self.hung or self.errors), "hung": self.hung,
@@ -303,6 +364,16 @@ class Soak:
             "wall_s": round(self.elapsed(), 1), "samples": len(self.samples),
             "seed": self.args.seed, "by_command": self.by_command,
         }
+
+    def report_types(self) -> None:
+        """The object types whose number grew most after warm-up (stderr)."""
+        warm = getattr(self, "_warm_types", None)
+        if warm is None:
+            return
+        now = type_counts()
+        grown = sorted(((now[k] - warm.get(k, 0), k) for k in now), reverse=True)[:10]
+        print("soak: object types that grew most after warm-up: " + ", ".join(
+            f"{name} {n:+d}" for n, name in grown if n > 0), file=sys.stderr)
 
     def report_trace(self) -> None:
         if self._warm_snapshot is None:
@@ -412,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     result = soak.result()
     for error in soak.errors[:3]:
         print(f"soak: error in a slot:\n{error}", file=sys.stderr)
+    soak.report_types()
     if args.trace:
         soak.report_trace()
     shutil.rmtree(folder, ignore_errors=True)
