@@ -209,7 +209,8 @@ class AgentBars(QWidget):
         # two lines in the title's 2 text heights: name and badge, then the credit
         two = place(card.top() + title_h / 2 - fh * 0.48, True)
         room = card.width() - 2 * pad
-        text = next((t for t in texts if fm.horizontalAdvance(t) <= room), texts[-1])
+        short = texts[1:]  # "credit 0.48": under the name, the long form reads as clutter
+        text = next((t for t in short if fm.horizontalAdvance(t) <= room), texts[-1])
         w = min(room, fm.horizontalAdvance(text))
         two["credit"] = QRectF(card.right() - pad - w, card.top() + title_h / 2 + fh * 0.02,
                                w, fh * 0.98)
@@ -246,7 +247,8 @@ class AgentBars(QWidget):
             p.drawText(lay["badge"], Qt.AlignCenter, "explored")
         if "credit" in lay:
             p.setPen(st["dim"])
-            p.drawText(lay["credit"], Qt.AlignVCenter | Qt.AlignRight, lay["credit_text"])
+            p.drawText(lay["credit"], Qt.AlignVCenter | Qt.AlignRight | Qt.TextDontClip,
+                       lay["credit_text"])
         # bars
         names = st["names"]
         name_w, value_w = st["label_w"], st["value_w"]
