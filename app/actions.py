@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMainWindow, QMenu,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMainWindow, Q
                                QWidget)
 
 from app.icons import make_icon
+from app.modal import open_dialog
 
 
 @dataclass(frozen=True)
@@ -291,13 +293,18 @@ class Actions:
         return [(key_text(spec.keys, ", "), spec.tooltip) for spec in self.table if spec.keys]
 
     def show_shortcuts(self, parent: QWidget) -> "ShortcutsBox":
-        cells = [f"<td><b>{keys}</b></td><td>{what}&nbsp;&nbsp;&nbsp;</td>"
-                 for keys, what in self.shortcut_rows()]
-        half = (len(cells) + 1) // 2  # two columns: the list fits a 1000-pixel-high screen
-        rows = "".join(f"<tr>{cells[i]}{cells[i + half] if i + half < len(cells) else ''}"
-                       "</tr>" for i in range(half))
-        box = ShortcutsBox(parent, f"<table cellspacing='4'>{rows}</table>")
-        box.open()
+        """The F1 list: one dialog, made once and shown again (one per press was never
+        deleted: ~1.1 MB each); training pauses while it is open (app/modal.py)."""
+        box = getattr(self, "_shortcuts_box", None)
+        if box is None or not shiboken6.isValid(box):
+            cells = [f"<td><b>{keys}</b></td><td>{what}&nbsp;&nbsp;&nbsp;</td>"
+                     for keys, what in self.shortcut_rows()]
+            half = (len(cells) + 1) // 2  # two columns: the list fits a 1000-pixel-high screen
+            rows = "".join(f"<tr>{cells[i]}{cells[i + half] if i + half < len(cells) else ''}"
+                           "</tr>" for i in range(half))
+            box = ShortcutsBox(parent, f"<table cellspacing='4'>{rows}</table>")
+            self._shortcuts_box = box
+        open_dialog(box, parent)
         return box
 
 

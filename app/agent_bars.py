@@ -169,6 +169,55 @@ class AgentBars(QWidget):
                              title_h)
         painter.end()
 
+    def title_layout(self, i: int, card: QRectF, title_h: float) -> dict[str, Any]:
+        """Where agent `i`'s title row puts its name, the *explored* badge and the credit
+        (rects; "credit_text" the credit as drawn). All on one line when they fit; else
+        the credit moves to a second line under the name (a narrow inspector: the badge
+        used to cover it), never over the badge."""
+        st = self._style()
+        fm = st["fm"]
+        pad = 10 * self.scale
+        chip = fm.height() * 0.7
+        x = card.left() + pad + chip + 8
+        name_w = st["agent_w"][i] if i < len(st["agent_w"]) else fm.horizontalAdvance(
+            f"Agent {i}") * 1.1
+        explored = self.explored is not None and bool(self.explored[i])
+        value = None if self.credit is None else fmt(self.credit[i])
+        texts = [] if value is None else [f"∂Q_tot/∂Q_a {value}", f"credit {value}", value]
+        fh = fm.height()
+
+        def place(cy: float, two: bool) -> dict[str, Any]:
+            line_h = fh * (0.95 if two else 1.2)
+            out: dict[str, Any] = {"name": QRectF(x, cy - line_h / 2, name_w, line_h)}
+            right = x + name_w + 10
+            if explored:
+                out["badge"] = QRectF(right, cy - line_h / 2, st["explored_w"], line_h)
+                right += st["explored_w"] + 8
+            return out | {"right": right}
+
+        one = place(card.top() + title_h / 2, False)
+        room = card.right() - pad - one["right"]
+        fits = [text for text in texts if fm.horizontalAdvance(text) <= room]
+        if fits or not texts:
+            if fits:
+                w = fm.horizontalAdvance(fits[0])
+                one["credit"] = QRectF(card.right() - pad - w, one["name"].top(), w,
+                                       one["name"].height())
+                one["credit_text"] = fits[0]
+            one.pop("right")
+            return one
+        # two lines in the title's 2 text heights: name and badge, then the credit
+        two = place(card.top() + title_h / 2 - fh * 0.48, True)
+        room = card.width() - 2 * pad
+        short = texts[1:]  # "credit 0.48": under the name, the long form reads as clutter
+        text = next((t for t in short if fm.horizontalAdvance(t) <= room), texts[-1])
+        w = min(room, fm.horizontalAdvance(text))
+        two["credit"] = QRectF(card.right() - pad - w, card.top() + title_h / 2 + fh * 0.02,
+                               w, fh * 0.98)
+        two["credit_text"] = text
+        two.pop("right")
+        return two
+
     def _paint_card(self, p: QPainter, st: dict[str, Any], i: int, card: QRectF, lo: float,
                     hi: float, rgb: tuple[int, int, int], row_h: float,
                     title_h: float) -> None:
@@ -179,35 +228,27 @@ class AgentBars(QWidget):
         pad = 10 * self.scale
         fm = st["fm"]
         font, bold = st["font"], st["bold"]
-        # title: colour chip, name, explored flag, credit
+        # title: colour chip, name, explored flag, credit (app: `title_layout`)
         chip = fm.height() * 0.7
-        cy = card.top() + title_h / 2
+        lay = self.title_layout(i, card, title_h)
+        cy = lay["name"].center().y()
         p.setPen(Qt.NoPen)
         p.setBrush(QColor(*rgb))
         p.drawEllipse(QRectF(card.left() + pad, cy - chip / 2, chip, chip))
         p.setFont(bold)
         p.setPen(st["text"])
-        x = card.left() + pad + chip + 8
-        p.drawText(QRectF(x, card.top(), card.width(), title_h), Qt.AlignVCenter, f"Agent {i}")
-        x += (st["agent_w"][i] if i < len(st["agent_w"]) else 60) + 10
+        p.drawText(lay["name"], Qt.AlignVCenter, f"Agent {i}")
         p.setFont(font)
-        if self.explored is not None and bool(self.explored[i]):
-            badge = QRectF(x, cy - fm.height() * 0.6, st["explored_w"], fm.height() * 1.2)
+        if "badge" in lay:
             p.setPen(Qt.NoPen)
             p.setBrush(st["warn"])
-            p.drawRoundedRect(badge, 5, 5)
+            p.drawRoundedRect(lay["badge"], 5, 5)
             p.setPen(st["warn_ink"])
-            p.drawText(badge, Qt.AlignCenter, "explored")
-            x += st["explored_w"] + 8
-        if self.credit is not None:
-            value = fmt(self.credit[i])
-            room = card.right() - pad - x
-            fits = [text for text in (f"∂Q_tot/∂Q_a {value}", f"credit {value}", value)
-                    if fm.horizontalAdvance(text) <= room]
-            if fits:  # else the title is full (name and "explored"): drawn over, it was unread
-                p.setPen(st["dim"])
-                p.drawText(QRectF(card.left(), card.top(), card.width() - pad, title_h),
-                           Qt.AlignVCenter | Qt.AlignRight, fits[0])
+            p.drawText(lay["badge"], Qt.AlignCenter, "explored")
+        if "credit" in lay:
+            p.setPen(st["dim"])
+            p.drawText(lay["credit"], Qt.AlignVCenter | Qt.AlignRight | Qt.TextDontClip,
+                       lay["credit_text"])
         # bars
         names = st["names"]
         name_w, value_w = st["label_w"], st["value_w"]

@@ -77,6 +77,13 @@ class EnvView(QWidget):
         self._dirty = True
         self.update()
 
+    def label_size(self) -> tuple[float, float]:
+        """(text scale, smallest label in surface pixels) for the picture's labels: the
+        type scale (presentation mode: 1.45) and 1.3 x the window's own text height, so
+        step and return stay readable however narrow the picture gets."""
+        px = self.fontInfo().pixelSize() or self.font().pointSizeF() * 96 / 72
+        return self.scale, 1.3 * px * self.devicePixelRatioF()
+
     def fps(self) -> float:
         now = time.perf_counter()
         recent = [t for t in self._paint_times if now - t <= 1.0]
@@ -97,7 +104,8 @@ class EnvView(QWidget):
         w, h = self._target_size()
         surface, self.drawn_kind = scene.draw(self.frame, w, h, self.selected_agent,
                                               self.theme.name, self.actions,
-                                              self.show_view_radius, self.value_overlay)
+                                              self.show_view_radius, self.value_overlay,
+                                              *self.label_size())
         sw, sh = surface.get_size()
         # Zero-copy view of the Surface's pixels (docs/facts.md). No `.copy()`: envs.render draws
         # every frame on a new Surface, so keeping that Surface and its buffer view alive for
@@ -186,7 +194,7 @@ class EnvView(QWidget):
         if point is not None and self._image is not None:
             w = int(self._image_rect.width() * self.devicePixelRatioF())
             h = int(self._image_rect.height() * self.devicePixelRatioF())
-            hit = scene.hit_test(self.frame, point[0], point[1], w, h)
+            hit = scene.hit_test(self.frame, point[0], point[1], w, h, *self.label_size())
             agent = -1 if hit is None else int(hit)
         self.agent_clicked.emit(agent)
         event.accept()

@@ -27,17 +27,20 @@ TEXT_CARD = "text card"
 
 
 def draw(frame: dict[str, Any], width: int, height: int, selected: int | None, theme: str,
-         actions: Any = None, show_view: bool = False,
-         value_map: Any = None) -> tuple[pygame.Surface, str]:
+         actions: Any = None, show_view: bool = False, value_map: Any = None,
+         text_scale: float = 1.0, min_text_px: float = 0.0) -> tuple[pygame.Surface, str]:
     """A width x height Surface showing `frame` (content centred, aspect ratio kept), and
     the name of the drawing that made it (`envs.render.drawing_kind`, or TEXT_CARD).
 
     `actions` (N,) are drawn as arrows/bursts: the decision about to be executed.
+    `text_scale`, `min_text_px`: the labels' size (presentation mode's scale; at least the
+    window's own text size, so a narrow picture keeps readable labels).
     """
     try:
         options = _render.RenderOptions(show_view_radius=show_view, actions=actions,
                                         selected_agent=selected, theme=theme,
-                                        value_map=value_map)
+                                        value_map=value_map, text_scale=text_scale,
+                                        min_text_px=min_text_px)
         surface = _render.render(frame, size=(width, height), options=options)
         return surface, _render.drawing_kind(frame)
     except Exception as exc:  # noqa: BLE001 - a drawing bug must not take the app down
@@ -50,45 +53,53 @@ def draw(frame: dict[str, Any], width: int, height: int, selected: int | None, t
     return _text_card(frame, width, height, theme), TEXT_CARD
 
 
-def hit_test(frame: dict[str, Any], x: float, y: float, width: int, height: int) -> int | None:
-    """The agent drawn at surface pixel (x, y) of a width x height picture, or None."""
+def hit_test(frame: dict[str, Any], x: float, y: float, width: int, height: int,
+             text_scale: float = 1.0, min_text_px: float = 0.0) -> int | None:
+    """The agent drawn at surface pixel (x, y) of a width x height picture drawn with these
+    label sizes (`draw`'s), or None."""
     try:
-        return _render.hit_test(frame, (int(width), int(height)), int(x), int(y))
+        options = _render.RenderOptions(text_scale=text_scale, min_text_px=min_text_px)
+        return _render.hit_test(frame, (int(width), int(height)), int(x), int(y), options)
     except Exception:  # noqa: BLE001
         return None
 
 
-def cell_at(frame: dict[str, Any], x: float, y: float, width: int,
-            height: int) -> tuple[int, int] | None:
+def cell_at(frame: dict[str, Any], x: float, y: float, width: int, height: int,
+            text_scale: float = 1.0, min_text_px: float = 0.0) -> tuple[int, int] | None:
     """The grid cell (row, col) at surface pixel (x, y) of a grid world's width x height
     picture, or None (outside the grid, or not a grid world)."""
-    lay = _grid_layout(frame, width, height)
+    lay = _grid_layout(frame, width, height, text_scale, min_text_px)
     if lay is None:
         return None
     row, col = int((y - lay.top) // lay.cell), int((x - lay.left) // lay.cell)
     return (row, col) if 0 <= row < lay.rows and 0 <= col < lay.cols else None
 
 
-def cell_origin(frame: dict[str, Any], cell: tuple[int, int], width: int,
-                height: int) -> tuple[float, float]:
+def cell_origin(frame: dict[str, Any], cell: tuple[int, int], width: int, height: int,
+                text_scale: float = 1.0, min_text_px: float = 0.0) -> tuple[float, float]:
     """Surface pixel of the top-left corner of `cell` in a grid world's picture."""
-    lay = _grid_layout(frame, width, height)
+    lay = _grid_layout(frame, width, height, text_scale, min_text_px)
     assert lay is not None, "not a grid world"
     return lay.left + cell[1] * lay.cell, lay.top + cell[0] * lay.cell
 
 
-def cell_size(frame: dict[str, Any], width: int, height: int) -> float:
+def cell_size(frame: dict[str, Any], width: int, height: int, text_scale: float = 1.0,
+              min_text_px: float = 0.0) -> float:
     """A grid cell's side in surface pixels (0 for a world without a grid)."""
-    lay = _grid_layout(frame, width, height)
+    lay = _grid_layout(frame, width, height, text_scale, min_text_px)
     return 0.0 if lay is None else float(lay.cell)
 
 
-def _grid_layout(frame: dict[str, Any], width: int, height: int) -> Any:
+def _grid_layout(frame: dict[str, Any], width: int, height: int, text_scale: float,
+                 min_text_px: float) -> Any:
+    """The grid's place in a picture drawn with these label sizes (`draw`'s: bigger labels
+    make a taller header, which moves the grid)."""
     if "grid_shape" not in frame:
         return None
     from envs.render.grid_world import layout
 
-    return layout(frame, (int(width), int(height)))
+    options = _render.RenderOptions(text_scale=text_scale, min_text_px=min_text_px)
+    return layout(frame, (int(width), int(height)), options)
 
 
 def agent_colours() -> list[tuple[int, int, int]]:

@@ -17,9 +17,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from app.controller import TrainingController
+from app.modal import CANCEL, SAVE, ask_save_discard, paused_for
 from app.study import file_label, study_of_run
 from qmix.config import Config
 
@@ -57,6 +58,7 @@ class RunFile(QObject):
         self.path: str | None = None
         self.confirm = True  # ask before unsaved progress is lost (tests switch it off)
         self.close_after_save = False
+        self._after_save: Callable[[], Any] | None = None  # what Save in a prompt goes on to
         self._saved: tuple[int, int] = (0, 0)  # (env steps, updates) safe on disk
         self._progress: tuple[int, int] = (0, 0)  # ... of the run on screen
 
@@ -105,24 +107,35 @@ class RunFile(QObject):
             start = os.path.join(os.getcwd(), f"{run_id}.h5")
         else:
             start = self.path or os.path.join(os.getcwd(), self.default_name())
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save run", start, FILE_FILTER)
+        with paused_for(self.window):
+            path, _ = QFileDialog.getSaveFileName(self.window, "Save run", start, FILE_FILTER)
         if path and not os.path.splitext(path)[1]:
             path += ".h5"
         return path or None
 
     def ask_open_path(self) -> str | None:
         start = os.path.dirname(self.path) if self.path else os.getcwd()
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open run", start, FILE_FILTER)
+        with paused_for(self.window):
+            path, _ = QFileDialog.getOpenFileName(self.window, "Open run", start, FILE_FILTER)
         return path or None
 
-    def confirm_discard(self, what: str) -> bool:
-        """Before the run is replaced: True to go ahead."""
+    def confirm_discard(self, what: str, then: Callable[[], Any] | None = None) -> bool:
+        """Before the run is replaced: True to go ahead now. Save / Discard / Cancel (Save
+        the default): Save saves first and, once the file is written, calls `then` (the
+        same request again, which then finds nothing unsaved); False meanwhile."""
         if not self.is_dirty() or not self.confirm:
             return True
-        answer = QMessageBox.question(
-            self.window, "QMIX Studio", f"The current run has unsaved progress. {what} anyway?",
-            QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
-        return answer == QMessageBox.Yes
+        answer = ask_save_discard(
+            self.window, f"The current run has unsaved progress. {what} anyway?")
+        if answer == CANCEL:
+            return False
+        if answer == SAVE:
+            path = self.writable_path() or self.ask_save_path()
+            if path:
+                self._after_save = then
+                self._save_to(path)
+            return False
+        return True
 
     # ---- commands ------------------------------------------------------------------------
     def save(self) -> None:
@@ -145,7 +158,7 @@ class RunFile(QObject):
     def open_path(self, path: str) -> bool:
         """Open the run saved in `path` (asking first about unsaved progress); False when
         the user keeps the current run."""
-        if not self.confirm_discard("Open another run"):
+        if not self.confirm_discard("Open another run", then=lambda: self.open_path(path)):
             return False
         self.before_open()
         self.controller.load(path)
@@ -159,12 +172,10 @@ class RunFile(QObject):
         first; "Save" saves and closes once the save is done (False now)."""
         if not (self.confirm and self.is_dirty() and self.controller.engine_ready):
             return True
-        answer = QMessageBox.question(
-            self.window, "QMIX Studio", "Save the run before quitting?",
-            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
-        if answer == QMessageBox.Cancel:
+        answer = ask_save_discard(self.window, "Save the run before quitting?")
+        if answer == CANCEL:
             return False
-        if answer == QMessageBox.Save:
+        if answer == SAVE:
             path = self.writable_path() or self.ask_save_path()
             if path:
                 self.close_after_save = True
@@ -242,6 +253,9 @@ class RunFile(QObject):
         if self.close_after_save:
             self.close_after_save = False
             self.window.close()
+        elif self._after_save is not None:  # a prompt's Save: now go on with the request
+            then, self._after_save = self._after_save, None
+            QTimer.singleShot(0, then)
 
     @Slot(str)
     def on_loaded(self, path: str) -> None:
@@ -250,4 +264,5 @@ class RunFile(QObject):
     @Slot(str)
     def on_io_failed(self, message: str) -> None:
         self.close_after_save = False
+        self._after_save = None
         self.show_error(message)

@@ -27,6 +27,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSizePolicy, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from app.modal import paused_for
 from app.plots import StepsAxis
 from app.study import (POLL_MS, RECHECK_RUNNING_S, ci_text, config_key, config_name,
                        fingerprint, fmt, has_running, legend_text, open_study, per_seed_text,
@@ -234,8 +235,9 @@ class StudyView(QWidget):
     def ask_path(self) -> str | None:
         """A study folder from a dialog (None: cancelled)."""
         start = os.path.dirname(self.path) if self.path else os.getcwd()
-        path = QFileDialog.getExistingDirectory(self, "Open study (a ./studio sweep --out "
-                                                "folder)", start)
+        with paused_for(self):  # the run pauses while the dialog is open (app/modal.py)
+            path = QFileDialog.getExistingDirectory(self, "Open study (a ./studio sweep "
+                                                    "--out folder)", start)
         return path or None
 
     def open(self, path: str, study: dict[str, Any] | None = None) -> None:

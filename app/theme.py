@@ -7,6 +7,8 @@ read the same `Theme`, so everything on screen agrees.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QFont, QPalette
@@ -90,10 +92,32 @@ def palette(theme: Theme) -> QPalette:
     return pal
 
 
+_ARROW_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+              '<path d="{d}" fill="{colour}"/></svg>')
+_ARROW_PATHS = {"up": "M1 7.5 L5 2.5 L9 7.5 Z", "down": "M1 2.5 L5 7.5 L9 2.5 Z"}
+
+
+def arrow_image(direction: str, colour: str) -> str:
+    """An SVG file of a filled triangle (spin box arrows), for the style sheet's `url()`
+    (which takes files only): written once per colour into a per-user temp folder."""
+    folder = os.path.join(tempfile.gettempdir(), f"qmix-studio-{os.getuid()}"
+                          if hasattr(os, "getuid") else "qmix-studio")
+    path = os.path.join(folder, f"arrow-{direction}-{colour.lstrip('#')}.svg")
+    if not os.path.exists(path):
+        os.makedirs(folder, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(_ARROW_SVG.format(d=_ARROW_PATHS[direction], colour=colour))
+        os.replace(tmp, path)
+    return path.replace(os.sep, "/")
+
+
 def stylesheet(t: Theme, scale: float = 1.0) -> str:
     pt = BASE_POINT_SIZE * scale
     big = pt * 1.15
     pad = round(6 * scale)
+    spin_w = round(18 * scale)  # spin box buttons, drawn here: Fusion's vanish under QSS
+    arrow = max(7, round(9 * scale))
     return f"""
     QMainWindow, QDialog {{ background: {t.window}; }}
     QWidget {{ color: {t.text}; }}
@@ -121,6 +145,27 @@ def stylesheet(t: Theme, scale: float = 1.0) -> str:
                background: {t.panel_alt}; border: 1px solid {t.border}; border-radius: 6px;
                padding: 3px 8px; font-size: {pt}pt; min-height: {round(24 * scale)}px; }}
     QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus {{ border-color: {t.accent}; }}
+    QSpinBox, QDoubleSpinBox {{ padding-right: {spin_w + 4}px; }}
+    QSpinBox::up-button, QDoubleSpinBox::up-button {{ subcontrol-origin: border;
+               subcontrol-position: top right; width: {spin_w}px;
+               border-left: 1px solid {t.border}; border-bottom: 1px solid {t.border};
+               border-top-right-radius: 6px; background: {t.panel}; }}
+    QSpinBox::down-button, QDoubleSpinBox::down-button {{ subcontrol-origin: border;
+               subcontrol-position: bottom right; width: {spin_w}px;
+               border-left: 1px solid {t.border}; border-bottom-right-radius: 6px;
+               background: {t.panel}; }}
+    QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover,
+    QSpinBox::down-button:hover, QDoubleSpinBox::down-button:hover {{
+               background: {t.border}; }}
+    QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ image: url({arrow_image("up", t.text)});
+               width: {arrow}px; height: {arrow}px; }}
+    QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{
+               image: url({arrow_image("down", t.text)}); width: {arrow}px; height: {arrow}px; }}
+    QSpinBox::up-arrow:disabled, QSpinBox::up-arrow:off, QDoubleSpinBox::up-arrow:disabled,
+    QDoubleSpinBox::up-arrow:off {{ image: url({arrow_image("up", t.text_dim)}); }}
+    QSpinBox::down-arrow:disabled, QSpinBox::down-arrow:off,
+    QDoubleSpinBox::down-arrow:disabled, QDoubleSpinBox::down-arrow:off {{
+               image: url({arrow_image("down", t.text_dim)}); }}
     QComboBox QAbstractItemView {{ background: {t.panel}; border: 1px solid {t.border};
                selection-background-color: {t.accent}; selection-color: {t.window}; }}
     QPushButton {{ background: {t.panel_alt}; border: 1px solid {t.border}; border-radius: 6px;

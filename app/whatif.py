@@ -151,7 +151,7 @@ class WhatIfControl(QObject):
         ratio = view.devicePixelRatioF()
         w = int(view._image_rect.width() * ratio)
         h = int(view._image_rect.height() * ratio)
-        return scene.cell_at(view.frame, point[0], point[1], w, h)
+        return scene.cell_at(view.frame, point[0], point[1], w, h, *view.label_size())
 
     def press(self, view: Any, pos: QPointF) -> bool:
         """A press in the picture: True if it starts a drag (on an agent or a live item)."""
@@ -206,10 +206,10 @@ class WhatIfControl(QObject):
         ratio = view.devicePixelRatioF()
         w = int(view._image_rect.width() * ratio)
         h = int(view._image_rect.height() * ratio)
-        size = scene.cell_size(view.frame, w, h) / ratio
+        size = scene.cell_size(view.frame, w, h, *view.label_size()) / ratio
         colour = QColor(view.theme.accent)
         if cell is not None:
-            x, y = scene.cell_origin(view.frame, cell, w, h)
+            x, y = scene.cell_origin(view.frame, cell, w, h, *view.label_size())
             rect = QRectF(view._image_rect.left() + x / ratio,
                           view._image_rect.top() + y / ratio, size, size)
             painter.setPen(QPen(colour, max(2.0, size * 0.06)))

@@ -37,6 +37,7 @@ from app.manual import ManualControl
 from app.whatif import WhatIfControl
 from app.editor import WorldEditor
 from app.views import WhatIfViews
+from app.modal import ModalPause
 from app.plots import PlotsPanel
 from app.replay_bar import ReplayMode
 from app.run_picker import RunPicker, view_header, window_title
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.whatif = WhatIfControl(self)  # what-if drag (app/whatif.py)
         self.editor = WorldEditor(self)  # world editor (app/editor.py)
         self.views = WhatIfViews(self)  # value map, mixer surface (app/views.py)
+        self.modal = ModalPause(self.controller, self)  # modal dialogs pause training
         self._build_widgets()
         self.session = RunFile(
             self, self.controller, settings if settings is not None
@@ -365,7 +367,8 @@ class MainWindow(QMainWindow):
             self.picker.sync(self.config)
             self.show_banner(f"Cannot start the run: {exc}")
             return
-        if not self.session.confirm_discard(what):
+        if not self.session.confirm_discard(
+                what, then=lambda: self._switch_run(what, build, new_world)):
             self.picker.sync(self.config)
             return
         if new_world:

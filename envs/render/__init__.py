@@ -71,13 +71,15 @@ def render(snapshot: dict[str, Any], size: tuple[int, int] = (640, 640),
     return surf
 
 
-def hit_test(snapshot: dict[str, Any], size: tuple[int, int], x: int, y: int) -> int | None:
-    """Index of the agent drawn at pixel (x, y) of a `render(snapshot, size)` frame, or None."""
+def hit_test(snapshot: dict[str, Any], size: tuple[int, int], x: int, y: int,
+             options: RenderOptions | None = None) -> int | None:
+    """Index of the agent drawn at pixel (x, y) of a `render(snapshot, size, options)` frame,
+    or None (the options' label size moves the layout, so pass the same ones)."""
     check_size(size)
-    return _DRAWINGS[drawing_kind(snapshot)].hit_test(snapshot, size, x, y)
+    return _DRAWINGS[drawing_kind(snapshot)].hit_test(snapshot, size, x, y, options)
 
 
-def agent_centres(snapshot: dict[str, Any], size: tuple[int, int]
-                  ) -> tuple[np.ndarray, float]:
+def agent_centres(snapshot: dict[str, Any], size: tuple[int, int],
+                  options: RenderOptions | None = None) -> tuple[np.ndarray, float]:
     """(N, 2) pixel centres of the agents' discs and their radius, as `render` draws them."""
-    return _DRAWINGS[drawing_kind(snapshot)].agent_centres(snapshot, size)
+    return _DRAWINGS[drawing_kind(snapshot)].agent_centres(snapshot, size, options)

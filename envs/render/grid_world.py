@@ -32,17 +32,21 @@ class Layout:
     cols: int
     header_top: float
     header_h: float
+    header_px: int = 10  # the header's label size (paint.label_px)
 
     def centre(self, row: float, col: float) -> tuple[float, float]:
         """Pixel centre of cell (row, col)."""
         return self.left + (col + 0.5) * self.cell, self.top + (row + 0.5) * self.cell
 
 
-def layout(snapshot: dict[str, Any], size: tuple[int, int]) -> Layout:
+def layout(snapshot: dict[str, Any], size: tuple[int, int],
+           opts: RenderOptions | None = None) -> Layout:
     width, height = size
     rows, cols = (int(v) for v in snapshot["grid_shape"])
     margin = max(4.0, 0.025 * min(width, height))
     header_h = max(18.0, 0.075 * min(width, height))
+    header_px = paint.label_px(header_h * 0.62, opts)
+    header_h = max(header_h, header_px / 0.62)  # bigger labels: a taller strip, not clipped
     avail_w = max(width - 2 * margin, 1.0)
     avail_h = max(height - 2 * margin - header_h, 1.0)
     cell = min(avail_w / cols, avail_h / rows)
@@ -50,12 +54,12 @@ def layout(snapshot: dict[str, Any], size: tuple[int, int]) -> Layout:
     left = (width - grid_w) / 2
     header_top = (height - grid_h - header_h) / 2
     return Layout(left=left, top=header_top + header_h, cell=cell, rows=rows, cols=cols,
-                  header_top=header_top, header_h=header_h)
+                  header_top=header_top, header_h=header_h, header_px=header_px)
 
 
 def draw(surf: pygame.Surface, snap: dict[str, Any], opts: RenderOptions,
          theme: dict[str, Colour]) -> None:
-    lay = layout(snap, surf.get_size())
+    lay = layout(snap, surf.get_size(), opts)
     cell = lay.cell
     grid_rect = pygame.Rect(round(lay.left), round(lay.top), round(cell * lay.cols),
                             round(cell * lay.rows))
@@ -239,19 +243,21 @@ def _draw_action(surf: pygame.Surface, lay: Layout, centre: tuple[float, float],
 
 def _draw_header(surf: pygame.Surface, lay: Layout, snap: dict[str, Any],
                  theme: dict[str, Colour]) -> None:
-    font = paint.font(max(10, round(lay.header_h * 0.62)))
+    font = paint.font(lay.header_px)
     y = lay.header_top + lay.header_h * 0.45
     paint.status_line(surf, snap, theme, font, lay.left, lay.left + lay.cell * lay.cols, y)
 
 
-def agent_centres(snapshot: dict[str, Any], size: tuple[int, int]) -> tuple[np.ndarray, float]:
+def agent_centres(snapshot: dict[str, Any], size: tuple[int, int],
+                  opts: RenderOptions | None = None) -> tuple[np.ndarray, float]:
     """(N, 2) pixel centres of the agent discs and their radius, as `draw` draws them."""
-    lay = layout(snapshot, size)
+    lay = layout(snapshot, size, opts)
     agents = np.asarray(snapshot["agents"], dtype=np.float64).reshape(-1, 2)  # (N, 2)
     xs = lay.left + (agents[:, 1] + 0.5) * lay.cell
     ys = lay.top + (agents[:, 0] + 0.5) * lay.cell
     return np.stack([xs, ys], axis=1), 0.40 * lay.cell
 
 
-def hit_test(snapshot: dict[str, Any], size: tuple[int, int], x: int, y: int) -> int | None:
-    return paint.nearest_disc(*agent_centres(snapshot, size), x, y)
+def hit_test(snapshot: dict[str, Any], size: tuple[int, int], x: int, y: int,
+             opts: RenderOptions | None = None) -> int | None:
+    return paint.nearest_disc(*agent_centres(snapshot, size, opts), x, y)

@@ -58,6 +58,20 @@ class RenderOptions:
     value_map: Any = None
     """grid worlds: an `envs.render.value_overlay.OverlaySpec` to draw as a heat map (the
     what-if value map); None draws none"""
+    text_scale: float = 1.0
+    """multiplies the size of the labels (step, return, headers): presentation mode's type
+    scale, so the picture's text grows with the rest of the window's"""
+    min_text_px: float = 0.0
+    """the labels are never smaller than this many pixels, however small the picture (the
+    app passes its own text size: a narrow picture keeps readable labels)"""
+
+
+def label_px(base: float, opts: RenderOptions | None) -> int:
+    """The pixel size of a label the layout would make `base` px: scaled by the options'
+    `text_scale`, at least their `min_text_px` (and never under 10 px)."""
+    scale = 1.0 if opts is None else float(opts.text_scale)
+    least = 0.0 if opts is None else float(opts.min_text_px)
+    return max(10, round(max(base * scale, least)))
 
 def agent_colour(index: int) -> Colour:
     """Colour of agent `index` (cycling through AGENT_COLOURS)."""

@@ -66,14 +66,16 @@ def draw(surf: pygame.Surface, snap: dict[str, Any], opts: RenderOptions,
     big = paint.font(lay.len(0.075))
     mid = paint.font(lay.len(0.050))
     small = paint.font(lay.len(0.040))
+    # the header's labels follow the options' text size (at most 0.075: above the boxes)
+    head = paint.font(min(paint.label_px(lay.len(0.050), opts), max(10, lay.len(0.075))))
 
     # header
-    paint.text(surf, f"t {t} / {snap['episode_limit']}", mid, theme["text"], lay.px(0.03, 0.045),
-               anchor="w")
+    paint.text(surf, f"t {t} / {snap['episode_limit']}", head, theme["text"],
+               lay.px(0.03, 0.045), anchor="w")
     status = "done  " if snap.get("terminated") else ""
     ret = float(snap.get("episode_return", 0.0))
-    paint.text(surf, f"{status}return {ret:g}", mid, theme["accent"] if status else theme["text"],
-               lay.px(0.97, 0.045), anchor="e")
+    paint.text(surf, f"{status}return {ret:g}", head,
+               theme["accent"] if status else theme["text"], lay.px(0.97, 0.045), anchor="e")
 
     # arrows from state 1 to 2A / 2B, labelled with agent 0's action
     taken = None if first is None else int(first[0])
@@ -153,12 +155,15 @@ def _draw_payoff_table(surf: pygame.Surface, lay: SquareLayout,
             paint.text(surf, f"{value:g}", num, colour, rect.center)
 
 
-def agent_centres(snapshot: dict[str, Any], size: tuple[int, int]) -> tuple[np.ndarray, float]:
-    """(2, 2) pixel centres of the agent tokens and their radius, as `draw` draws them."""
+def agent_centres(snapshot: dict[str, Any], size: tuple[int, int],
+                  opts: RenderOptions | None = None) -> tuple[np.ndarray, float]:
+    """(2, 2) pixel centres of the agent tokens and their radius, as `draw` draws them
+    (the labels' size, `opts`, moves nothing here)."""
     lay = layout(size)
     pts = [lay.px(u, v) for u, v in tokens(int(snapshot["state_index"]))]
     return np.array(pts, dtype=np.float64), TOKEN_R * lay.side
 
 
-def hit_test(snapshot: dict[str, Any], size: tuple[int, int], x: int, y: int) -> int | None:
+def hit_test(snapshot: dict[str, Any], size: tuple[int, int], x: int, y: int,
+             opts: RenderOptions | None = None) -> int | None:
     return paint.nearest_disc(*agent_centres(snapshot, size), x, y)

@@ -51,6 +51,7 @@ class VectorLayout:
     footer_h: float
     image: tuple[int, int, int, int] | None  # (x, y, w, h) of the scaled picture
     side: float  # the frame's shorter side
+    header_px: int = 10  # the header's label size (paint.label_px)
 
     def row_rect(self, i: int) -> pygame.Rect:
         gap = 0.12 * self.row_h
@@ -103,11 +104,14 @@ def _image_array(snap: dict[str, Any]) -> np.ndarray | None:
     return arr
 
 
-def layout(snap: dict[str, Any], size: tuple[int, int]) -> VectorLayout:
+def layout(snap: dict[str, Any], size: tuple[int, int],
+           opts: RenderOptions | None = None) -> VectorLayout:
     width, height = size
     side = min(width, height)
     margin = max(4.0, 0.025 * side)
     header_h = max(18.0, 0.075 * side)
+    header_px = paint.label_px(header_h * 0.62, opts)
+    header_h = max(header_h, header_px / 0.62)
     left, content_w = margin, max(width - 2 * margin, 1.0)
     image = _image_array(snap)
     if image is not None:
@@ -120,7 +124,8 @@ def layout(snap: dict[str, Any], size: tuple[int, int]) -> VectorLayout:
         return VectorLayout(left=x, width=w, header_top=header_top, header_h=header_h,
                             top=header_top + header_h, row_h=0.0, rows=0,
                             footer_top=header_top + header_h + h, footer_h=0.0,
-                            image=(x, round(header_top + header_h), w, h), side=side)
+                            image=(x, round(header_top + header_h), w, h), side=side,
+                            header_px=header_px)
     rows = max(1, int(snap.get("n_agents", len(np.asarray(snap.get("obs", [[0]]))))))
     footer_h = max(16.0, 0.06 * side)
     avail_h = max(height - 2 * margin - header_h - footer_h, 1.0)
@@ -135,13 +140,13 @@ def layout(snap: dict[str, Any], size: tuple[int, int]) -> VectorLayout:
     top = header_top + header_h
     return VectorLayout(left=left, width=content_w, header_top=header_top, header_h=header_h,
                         top=top, row_h=row_h, rows=rows, footer_top=top + rows * row_h,
-                        footer_h=footer_h, image=None, side=side)
+                        footer_h=footer_h, image=None, side=side, header_px=header_px)
 
 
 def draw(surf: pygame.Surface, snap: dict[str, Any], opts: RenderOptions,
          theme: dict[str, Colour]) -> None:
-    lay = layout(snap, surf.get_size())
-    header_font = paint.font(max(10, round(lay.header_h * 0.62)))
+    lay = layout(snap, surf.get_size(), opts)
+    header_font = paint.font(lay.header_px)
     paint.status_line(surf, snap, theme, header_font, lay.left, lay.left + lay.width,
                       lay.header_top + lay.header_h * 0.45)
     if lay.image is not None:
@@ -344,18 +349,20 @@ def _draw_env_image(surf: pygame.Surface, image: np.ndarray,
     surf.blit(picture, (x, y))
 
 
-def agent_centres(snapshot: dict[str, Any], size: tuple[int, int]) -> tuple[np.ndarray, float]:
+def agent_centres(snapshot: dict[str, Any], size: tuple[int, int],
+                  opts: RenderOptions | None = None) -> tuple[np.ndarray, float]:
     """(N, 2) pixel centres of the row discs and their radius (none under an env's image)."""
-    lay = layout(snapshot, size)
+    lay = layout(snapshot, size, opts)
     if lay.image is not None:  # the env's own picture: no agent positions known
         return np.zeros((0, 2)), 0.0
     pts = [lay.disc_centre(i) for i in range(lay.rows)]
     return np.array(pts, dtype=np.float64).reshape(-1, 2), lay.disc_r
 
 
-def hit_test(snapshot: dict[str, Any], size: tuple[int, int], x: int, y: int) -> int | None:
+def hit_test(snapshot: dict[str, Any], size: tuple[int, int], x: int, y: int,
+             opts: RenderOptions | None = None) -> int | None:
     """The agent whose row holds pixel (x, y)."""
-    lay = layout(snapshot, size)
+    lay = layout(snapshot, size, opts)
     for i in range(lay.rows if lay.image is None else 0):
         if lay.row_rect(i).collidepoint(x, y):
             return i

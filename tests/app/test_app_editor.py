@@ -28,8 +28,8 @@ def click(window, cell) -> None:
     view = window.view
     ratio = view.devicePixelRatioF()
     w, h = int(view._image_rect.width() * ratio), int(view._image_rect.height() * ratio)
-    x, y = scene.cell_origin(view.frame, cell, w, h)
-    half = scene.cell_size(view.frame, w, h) / 2
+    x, y = scene.cell_origin(view.frame, cell, w, h, *view.label_size())
+    half = scene.cell_size(view.frame, w, h, *view.label_size()) / 2
     point = QPoint(int(view._image_rect.left() + (x + half) / ratio),
                    int(view._image_rect.top() + (y + half) / ratio))
     QTest.mouseClick(view, Qt.LeftButton, Qt.NoModifier, point)

@@ -8,10 +8,11 @@ import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
 from studio_helpers import (bare_window, close_window, make_window, spin, trainer, wait_idle,
                             wait_new_run, wait_until)
 
+import app.session as session_module
+from app.modal import CANCEL, DISCARD
 from app.session import MAX_RECENT, read_saved_config
 
 
@@ -88,14 +89,14 @@ def test_quitting_with_unsaved_progress_asks_first(qapp, tmp_path, monkeypatch):
     window.controller.step_episode()
     wait_idle(window)
     assert window.session.is_dirty()
-    answers = [QMessageBox.Cancel, QMessageBox.Discard]
+    answers = [CANCEL, DISCARD]
     asked = []
 
-    def question(*args, **kwargs):
-        asked.append(args[2] if len(args) > 2 else "")
+    def question(parent, text, title="QMIX Studio"):
+        asked.append(text)
         return answers.pop(0)
 
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(session_module, "ask_save_discard", question)
     window.close()
     assert window.isVisible() and window.controller.thread.isRunning()  # cancelled
     window.close()
@@ -149,8 +150,8 @@ def test_unsaved_progress_and_the_title(qapp, tmp_path, monkeypatch):
         session.confirm = True
         session.progress(200, 3)
         asked = []
-        monkeypatch.setattr(QMessageBox, "question", staticmethod(
-            lambda *a, **k: asked.append(a) or QMessageBox.Cancel))
+        monkeypatch.setattr(session_module, "ask_save_discard",
+                            lambda parent, text, title="": asked.append(text) or CANCEL)
         assert not session.confirm_discard("Start a new run") and asked
         session.confirm = False
         assert session.confirm_discard("Start a new run")

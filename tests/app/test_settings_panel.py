@@ -26,3 +26,39 @@ def test_pending_changes_and_the_next_config(qapp):
         panel.build_config("two_step", "qmix")
     for name, editor in panel.editors.items():
         assert editor.toolTip().startswith(f"{name}: "), name  # Config's own docs
+
+
+def test_spin_boxes_show_their_arrows(qapp):
+    """The theme's style sheet draws the spin box buttons itself (Fusion's arrows vanished
+    under it): the up and down button rects hold arrow-coloured pixels, in both themes."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QSpinBox, QStyle, QStyleOptionSpinBox
+
+    from app.theme import THEMES, stylesheet
+
+    for theme in THEMES.values():
+        panel = RunSettings()
+        panel.setStyleSheet(stylesheet(theme, 1.0))
+        panel.load(make_config("pursuit"))
+        panel.resize(320, 640)
+        panel.show()
+        qapp.processEvents()
+        spin = panel.editors["hidden_dim"]
+        assert isinstance(spin, QSpinBox)
+        image = spin.grab().toImage()
+        option = QStyleOptionSpinBox()
+        option.initFrom(spin)
+        option.subControls = QStyle.SC_All
+        ink = QColor(theme.text)
+        for control in (QStyle.SC_SpinBoxUp, QStyle.SC_SpinBoxDown):
+            rect = spin.style().subControlRect(QStyle.CC_SpinBox, option, control,
+                                               spin) & image.rect()
+            assert rect.width() >= 10 and rect.height() >= 6, (theme.name, rect)
+            near = 0
+            for x in range(rect.left(), rect.right() + 1):
+                for y in range(rect.top(), rect.bottom() + 1):
+                    c = image.pixelColor(x, y)
+                    near += (abs(c.red() - ink.red()) + abs(c.green() - ink.green())
+                             + abs(c.blue() - ink.blue())) < 90
+            assert near >= 6, (theme.name, control, near)  # a drawn triangle, not blank
+        panel.close()

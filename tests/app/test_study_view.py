@@ -17,12 +17,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
 from study_helpers import STEPS, add_metrics, finish, make_study
 from studio_helpers import (bare_window, close_window, make_window, spin, trainer, wait_idle,
                             wait_new_run, wait_until)
 
+import app.session as session_module
 import app.study_view as study_view
+from app.modal import CANCEL
 from app.study import fmt
 from app.study_view import StudyView
 from app.theme import THEMES
@@ -301,11 +302,11 @@ def test_double_clicking_a_seed_opens_its_run_as_file_open_does(qapp, tmp_path, 
         window.session.confirm = True
         asked = []
 
-        def question(*args, **kwargs):
-            asked.append(args[2])
-            return QMessageBox.Cancel
+        def question(parent, text, title=""):
+            asked.append(text)
+            return CANCEL
 
-        monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+        monkeypatch.setattr(session_module, "ask_save_discard", question)
         QTest.keyClick(window, Qt.Key_F3)
         assert window.showing_study()
         current = trainer(window)

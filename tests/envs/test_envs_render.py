@@ -213,3 +213,43 @@ def test_vector_view_shows_the_envs_own_picture_scaled_to_fit() -> None:
     assert tuple(surf.get_at((x + w // 4, y + h // 2))[:3]) == (200, 30, 30)
     assert tuple(surf.get_at((x + 3 * w // 4, y + h // 2))[:3]) == (30, 200, 30)
     assert r.hit_test(snap, size, x + w // 4, y + h // 2) is None  # no agent positions known
+
+
+def _header_text_height(surface: "pygame.Surface", lay: "grid_world.Layout",
+                        colour: tuple[int, int, int]) -> int:
+    """Rows of the header strip holding pixels of the label colour: the text's height."""
+    pixels = pygame.surfarray.array3d(surface).transpose(1, 0, 2)  # (H, W, 3)
+    top, bottom = int(lay.header_top), int(lay.header_top + lay.header_h)
+    strip = pixels[top:bottom, int(lay.left): int(lay.left + lay.cell * lay.cols)]
+    rows = (np.abs(strip.astype(int) - np.array(colour)).sum(-1) < 40).any(axis=1)
+    return int(rows.sum())
+
+
+def test_label_size_follows_the_text_scale_and_minimum() -> None:
+    """Presentation mode passes a text scale (and every view the window's own text size as
+    a minimum): the t / return labels are drawn bigger, in pixels, and clicks still land."""
+    snap = SNAPS["pursuit"]
+    text = r.THEMES["dark"]["text"]
+    size = (560, 600)
+    heights = []
+    for opts in (r.RenderOptions(), r.RenderOptions(text_scale=1.45)):
+        lay = grid_world.layout(snap, size, opts)
+        heights.append(_header_text_height(r.render(snap, size, opts), lay, text))
+    assert heights[1] >= 1.3 * heights[0] > 0
+    small = (300, 300)  # a narrow picture: the minimum keeps the labels readable
+    plain = grid_world.layout(snap, small, r.RenderOptions())
+    least = grid_world.layout(snap, small, r.RenderOptions(min_text_px=26))
+    assert plain.header_px < 26 <= least.header_px
+    assert least.header_h >= least.header_px / 0.62  # the strip grows with its text
+    for name in ("pursuit", "two_step", "vectors"):
+        frame = SNAPS[name] if name in SNAPS else _foreign_snapshot()
+        opts = r.RenderOptions(text_scale=1.45, min_text_px=30)
+        centres, _ = r.agent_centres(frame, (640, 480), opts)
+        for k, (x, y) in enumerate(centres):
+            assert r.hit_test(frame, (640, 480), int(x), int(y), opts) == k
+
+
+def _foreign_snapshot() -> dict:
+    return {"scenario": "pz:x", "render": "vectors", "t": 2, "episode_limit": 9,
+            "episode_return": 1.0, "n_agents": 2, "obs": np.zeros((2, 4)),
+            "agent_names": ["a", "b"]}
