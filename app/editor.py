@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton
 
 from app.commands import Command
+from app.modal import paused_for
 
 TOOLS = (("wall", "Wall"), ("erase", "Erase"), ("agent", "Add agent"), ("item", "Add item"))
 """The editor's tools: `envs.layout.Layout.edited` ops and their button labels (Ctrl+1..4)."""
@@ -222,9 +223,10 @@ class WorldEditor(QObject):
 
         if not self.active:
             return
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save layout",
-                                              f"{self.layout.scenario}-layout.txt",
-                                              "Layouts (*.txt)")
+        with paused_for(self.window):
+            path, _ = QFileDialog.getSaveFileName(self.window, "Save layout",
+                                                  f"{self.layout.scenario}-layout.txt",
+                                                  "Layouts (*.txt)")
         if not path:
             return
         try:
@@ -240,8 +242,9 @@ class WorldEditor(QObject):
         if not self.active and not self.enter():
             return
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self.window, "Load layout", "",
-                                                  "Layouts (*.txt);;All files (*)")
+            with paused_for(self.window):
+                path, _ = QFileDialog.getOpenFileName(self.window, "Load layout", "",
+                                                      "Layouts (*.txt);;All files (*)")
             if not path:
                 return
         try:

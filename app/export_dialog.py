@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QLineEdit, QProgressDialog, QPushButton, QSpinBox, QWidget)
 
 from app.commands import Command, EpisodeRequest
+from app.modal import open_dialog, paused_for
 from qmix import record
 from qmix.userio import one_line
 
@@ -185,9 +186,10 @@ class ExportDialog(QDialog):
 
     def _browse(self) -> None:
         fmt = self.fmt()
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export episode", self.path_edit.text(),
-            "GIF (*.gif)" if fmt == "gif" else "MP4 video (*.mp4)")
+        with paused_for(self.parentWidget()):  # nested in the dialog's own pause
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export episode", self.path_edit.text(),
+                "GIF (*.gif)" if fmt == "gif" else "MP4 video (*.mp4)")
         if path:
             self.path_edit.setText(with_format(path, fmt))
 
@@ -277,7 +279,7 @@ class EpisodeExport(QObject):
         self.dialog = ExportDialog(self.default_settings(), self._scrubber() is not None,
                                    self.window)
         self.dialog.accepted.connect(lambda: self.start(self.dialog.settings()))
-        self.dialog.open()
+        open_dialog(self.dialog, self.window)  # the run pauses while it is open (app/modal.py)
 
     # ---- running -------------------------------------------------------------------------
     def busy(self) -> bool:

@@ -80,10 +80,10 @@ def test_an_unavailable_action_is_one_line_in_the_status_bar(window):
 
     window.controller.worker.request(Command.HUMAN_ACTION, 17)
     wait_idle(window)
-    assert f"agent {agent} has no action 17" in window.statusBar().currentMessage()
+    assert f"agent {agent} has no action 17" in window.status.left_text()
     assert t.env_steps == steps
     press(window, Qt.Key_9)  # pursuit has 6 actions
-    assert "has no action for 9" in window.statusBar().currentMessage()
+    assert "has no action for 9" in window.status.left_text()
     assert t.env_steps == steps
     press(window, Qt.Key_T)
     assert t.human.agent is None

@@ -90,7 +90,7 @@ def test_drag_undo_leave_and_the_run_is_untouched(window):
     # onto another agent: refused, one line, the agent stays where it was
     other = cells(snap.frame)[1]
     drag(window, target, other)
-    assert "taken by" in window.statusBar().currentMessage()
+    assert "taken by" in window.status.left_text()
     assert cells(window.last_frame.snapshot.frame)[0] == target
     QTest.keyClick(window, Qt.Key_Z, Qt.ControlModifier)  # undo: back at the start
     wait_idle(window)

@@ -90,7 +90,7 @@ def test_greedy_episodes_export_as_mp4_off_the_gui_thread(window, tmp_path, monk
     # two_step: every episode is t = 0, 1 and its terminal frame
     per_episode = round(record.CARD_SECONDS * fps) + 3 + round(record.HOLD_SECONDS * fps)
     assert frames.shape == (2 * per_episode, 192, 256, 3)
-    assert "Exported greedy.mp4: 2 episodes" in window.statusBar().currentMessage()
+    assert "Exported greedy.mp4: 2 episodes" in window.status.left_text()
     trainer = window.controller.worker.trainer  # the run is untouched
     assert (trainer.env_steps, trainer.eval_rng.bit_generator.state) == before
 
@@ -105,7 +105,7 @@ def test_the_last_finished_episode_exports_as_gif(window, tmp_path):
     assert frames.shape == (1 + 3, 160, 200, 3)  # a card, then t = 0, 1, terminal
     stored = getattr(window.controller.worker.trainer, "replays", None)
     if not stored:  # no stored episode yet: a fresh greedy one, and the status bar says so
-        assert "exported a fresh greedy one" in window.statusBar().currentMessage()
+        assert "exported a fresh greedy one" in window.status.left_text()
 
 
 def test_an_export_error_is_one_line_and_cancel_leaves_no_file(window, tmp_path):
