@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from qmix.callbacks import PeriodicSave, ProgressBar, TensorBoard
 from qmix import whatif_cli
 from qmix.config import ALGOS, PRESETS, Config, field_docs, make_config
-from qmix.userio import dumps, one_line, parse_assignments
+from qmix.userio import dumps, exit_status, parse_assignments
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,18 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return record.main(argv[1:])
     args = parser.parse_args(argv)
-    try:
-        if args.command == "train":
-            return cmd_train(args)
-        if args.command == "inspect":
-            return cmd_inspect(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except (ValueError, OSError) as exc:  # CheckpointError is a ValueError
-        print(f"error: {one_line(exc)}", file=sys.stderr)
-        return 2
-    except FloatingPointError as exc:  # a diverged run: not a crash, say what to try
-        print(f"error: training diverged: {one_line(exc)}", file=sys.stderr)
-        return 1
-    return 0
+    commands = {"train": cmd_train, "inspect": cmd_inspect}
+    if args.command not in commands:
+        return 0
+    return exit_status(lambda: commands[args.command](args))

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qmix.types import Snapshot
-from qmix.userio import one_line
+from qmix.userio import exit_status, one_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from envs.render.overlay import OverlayData
@@ -532,14 +532,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # --help (0), or a usage error already printed in one line (2)
         return int(exc.code or 0)
-    try:
-        return cmd_record(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except (ValueError, OSError) as exc:  # CheckpointError is a ValueError
-        print(f"error: {one_line(exc)}", file=sys.stderr)
-        return 2
+    return exit_status(lambda: cmd_record(args))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -46,3 +48,19 @@ def dumps(value: Any, **kwargs: Any) -> str:
 def one_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+def exit_status(command: Callable[[], int]) -> int:
+    """Run one CLI command: its exit status; a user's error (ValueError, OSError: a bad file,
+    a wrong value, a full disk) is one line on stderr and 2, Ctrl+C 130, a diverged run 1."""
+    try:
+        return command()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as exc:  # CheckpointError is a ValueError
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    except FloatingPointError as exc:  # a diverged run: not a crash, say what to try
+        print(f"error: training diverged: {one_line(exc)}", file=sys.stderr)
+        return 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 import errno
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import h5py
@@ -67,22 +69,8 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The run's config dict, checking only the header (version, app, metadata checksum):
     cheap even with a large buffer, e.g. for a CLI that resumes with the run's own settings.
     `read_checkpoint`/`load_into` still validate the whole file."""
-    path = os.fspath(path)
-    size = _check_readable(path)
-    name = os.path.basename(path) or path
-    try:
-        with h5py.File(path, "r") as f:
-            check_header(f, name)
-            config = json_attr(f, "config", name)
-    except CheckpointError:
-        raise
-    except BlockingIOError:
-        raise CheckpointError(f"{name} is open for writing by another program; "
-                              "try again when it is done") from None
-    except (OSError, RuntimeError) as exc:
-        raise CheckpointError(_open_failure(path, name, size, exc)) from None
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise CheckpointError(f"{name} is damaged or incomplete: {_one_line(exc)}") from None
+    with _reading(path) as (f, name):
+        config = json_attr(f, "config", name)
     if not isinstance(config, dict) or not isinstance(config.get("scenario"), str):
         raise CheckpointError(f"{name} is damaged: its config attribute is not a run config")
     for key, value in CONFIG_BEFORE.items():
@@ -93,13 +81,21 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
 def read_replay_arrays(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Only the /replays arrays of a file (header checked; [] when it has none): cheap even
     with a large buffer (qmix/replay.py `read_replays` decodes them)."""
+    with _reading(path) as (f, name):
+        return read_replays(f, name)
+
+
+@contextmanager
+def _reading(path: str | os.PathLike[str]) -> Iterator[tuple[h5py.File, str]]:
+    """A checkpoint open for reading, its header checked, with its name for messages; every
+    failure inside, opening or reading, becomes one CheckpointError line."""
     path = os.fspath(path)
     size = _check_readable(path)
     name = os.path.basename(path) or path
     try:
         with h5py.File(path, "r") as f:
             check_header(f, name)
-            return read_replays(f, name)
+            yield f, name
     except CheckpointError:
         raise
     except BlockingIOError:
