@@ -42,7 +42,7 @@ def handlers(worker: Any) -> dict[Command, Any]:
             return
         active = getattr(worker, "whatif", None)
         try:
-            wi = active if active is not None else WhatIf.from_trainer(worker.trainer)
+            wi = active if active is not None else WhatIf.from_trainer(worker.trainer, fixed_ok=True)
             out: dict[str, Any] = {}
             if arg.get("value_map") is not None:
                 agent, kind = arg["value_map"]

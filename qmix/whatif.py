@@ -66,6 +66,39 @@ class _Real:
     epsilon: float
 
 
+class FixedCopy:
+    """One env copy of a world whose agents and items cannot be moved by hand (two_step,
+    `pz:`, `gym:`), as it is now: its observations, state, available actions and picture,
+    so that a what-if can still read it (the inspection, the mixer surface). Every move is
+    refused with the world's own `envs.NoWhatIf` line."""
+
+    def __init__(self, env: envs.VecEnv, copy: int, ts: envs.TimeStep) -> None:
+        self.info = env.info
+        self.why = no_whatif(env)
+        self._obs = np.array(ts.obs[copy], copy=True)
+        self._state = np.array(ts.state[copy], copy=True)
+        self._avail = np.array(ts.avail_actions[copy], copy=True)
+        self._frame = _copy.deepcopy(env.snapshot(copy))
+        self.t = np.array([int(env.t[copy])])
+
+    def copy_state(self, _copy_index: int) -> dict[str, Any]:
+        return {}  # nothing here can change
+
+    def set_copy_state(self, _copy_index: int, _state: dict[str, Any]) -> None:
+        pass
+
+    def observe(self, _copy_index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._obs.copy(), self._state.copy(), self._avail.copy()
+
+    def snapshot(self, _copy_index: int = 0) -> dict[str, Any]:
+        return _copy.deepcopy(self._frame)
+
+    def move(self, *_args: Any) -> None:
+        raise self.why
+
+    positions = standable_cells = move
+
+
 class WhatIf:
     """A what-if over one decision; see the module docstring. Not thread-safe: call it from
     the thread that owns the trainer (the app's worker)."""
@@ -75,11 +108,12 @@ class WhatIf:
                  mixer_weights: dict[str, np.ndarray], obs_norm: Any, state_norm: Any,
                  sigma: float, weights_updates: int, real: _Real | None = None,
                  counters: dict[str, Any] | None = None) -> None:
-        if not supports_whatif(env):
+        if not isinstance(env, FixedCopy) and not supports_whatif(env):
             raise WhatIfError(str(no_whatif(env)))
         self.config = config
         self.info = env.info
-        self.env = env.clone_copy(copy)  # ours alone: the run's env is never written
+        # ours alone: the run's env is never written
+        self.env = env if isinstance(env, FixedCopy) else env.clone_copy(copy)
         self.hidden = np.array(hidden, np.float32, copy=True)  # (N, H)
         self.last_actions = np.array(last_actions, np.int64, copy=True)  # (N,)
         self.actor = NumpyAgent(config, self.info.n_agents, self.info.n_actions)
@@ -99,33 +133,40 @@ class WhatIf:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_trainer(cls, trainer: Any) -> "WhatIf":
+    def from_trainer(cls, trainer: Any, fixed_ok: bool = False) -> "WhatIf":
         """Over the decision on screen: copy 0 of the training env at the rollout's current
         step, with its hidden state, last actions and the weights that decided (the run is
-        expected to be paused; nothing of it is changed or waited for)."""
-        if not supports_whatif(trainer.env):
+        expected to be paused; nothing of it is changed or waited for).
+
+        fixed_ok: a world whose things cannot be moved (two_step, pz:, gym:) gives a what-if
+        that only reads (inspection, mixer surface; `FixedCopy`) instead of an error."""
+        movable = supports_whatif(trainer.env)
+        if not movable and not fixed_ok:
             raise WhatIfError(str(no_whatif(trainer.env)))
         ro = trainer._rollout
         if ro is None or ro.pending is None or ro.done[0]:
             raise WhatIfError("no decision on screen to ask 'what if' about (copy 0's episode "
                               "is over): step once to start the next one")
         p = ro.pending
+        env = trainer.env if movable else FixedCopy(trainer.env, 0, ro.ts)
         real = _Real(q=np.array(p["q"][0], np.float32), chosen=p["actions"][0].copy(),
                      greedy=p["greedy"][0].copy(), explored=p["explored"][0].copy(),
                      epsilon=float(p["epsilon"]))
-        return cls(trainer.env, 0, ro.hidden[0], ro.last_actions[0], trainer.config,
+        return cls(env, 0, ro.hidden[0], ro.last_actions[0], trainer.config,
                    trainer.actor.w, p["mixer"], trainer.obs_norm, trainer.state_norm,
                    trainer._scales(p, ro.ts.state[0])[1], p["weights_updates"], real,
                    _counters(trainer))
 
     @classmethod
-    def from_greedy_episode(cls, trainer: Any, seed: int, at_step: int = 0) -> "WhatIf":
+    def from_greedy_episode(cls, trainer: Any, seed: int, at_step: int = 0,
+                            fixed_ok: bool = False) -> "WhatIf":
         """Over step `at_step` of a greedy episode (epsilon 0) of a fresh one-copy env reset
         with `seed` (copy 0 of an evaluation round with that seed): the state `main.py
         inspect --value-map/--mixer-surface` reports. The run's envs and RNGs are untouched."""
         config = trainer.config
         env = envs.make(config.scenario, n_envs=1, **config.scenario_kwargs)
-        if not supports_whatif(env):
+        movable = supports_whatif(env)
+        if not movable and not fixed_ok:
             raise WhatIfError(str(no_whatif(env)))
         if isinstance(at_step, bool) or not isinstance(at_step, int) or at_step < 0:
             raise WhatIfError(f"--at-step must be an int >= 0, got {at_step!r}")
@@ -146,6 +187,8 @@ class WhatIf:
             hidden, last = h_new, greedy
         real = _Real(q=q[0].astype(np.float32), chosen=greedy[0].copy(),
                      greedy=greedy[0].copy(), explored=np.zeros(n, bool), epsilon=0.0)
+        if not movable:
+            env = FixedCopy(env, 0, ts)
         return cls(env, 0, hidden[0], last[0], config, actor.w, trainer._acting_mixer,
                    trainer.obs_norm, trainer.state_norm, trainer.reward_scale,
                    trainer._acting_updates, real, _counters(trainer))
@@ -230,6 +273,8 @@ class WhatIf:
         """(H, W) float64: `what` (VALUE_KINDS) if `agent` stood on each cell it could stand
         on, everything else as now; NaN on walls and on cells taken by others."""
         self._check_active()
+        if isinstance(self.env, FixedCopy):
+            raise WhatIfError(str(self.env.why))
         if what not in VALUE_KINDS:
             raise WhatIfError(f"a value map shows one of {', '.join(VALUE_KINDS)}, got {what!r}")
         maps = self._cache.get(("value_map", agent))

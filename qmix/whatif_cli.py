@@ -65,7 +65,8 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
     trainer = trainer_from_checkpoint(args.path)
     try:
         seed = int(trainer.config.seed)
-        wi = WhatIf.from_greedy_episode(trainer, seed=seed, at_step=args.at_step)
+        wi = WhatIf.from_greedy_episode(trainer, seed=seed, at_step=args.at_step,
+                                        fixed_ok=pair is not None)  # a surface: any world
         ins = wi.inspection()
         out: dict[str, Any] = {"scenario": trainer.info.name, "algo": trainer.config.algo,
                                "seed": seed, "at_step": args.at_step,

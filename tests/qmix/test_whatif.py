@@ -300,3 +300,24 @@ def test_a_what_if_beside_a_background_round_of_updates_neither_waits_nor_takes_
     wi.move("agent", 0, wi.standable_cells("agent", 0)[0])
     assert trainer._inflight is inflight and trainer.updates == updates
     trainer.close()
+
+
+def test_a_world_that_cannot_be_moved_still_has_its_mixer_surface():
+    # two_step: nothing to drag, but the mixer's shape at the state on screen is the question
+    trainer = make("two_step", updates=6)
+    while trainer._rollout is not None:  # to the end of the rollout in flight
+        trainer.env_step()
+    trainer.env_step()  # step 1 of the next: state 2A or 2B, the mixer's weights depend on it
+    wi = WhatIf.from_trainer(trainer, fixed_ok=True)
+    assert wi.inspection().q_tot_chosen == pytest.approx(trainer.snapshot().inspection.q_tot_chosen,
+                                                        abs=1e-5)
+    grid, q_i, q_j = wi.mixer_surface(0, 1, k=15)
+    assert np.all(np.diff(q_i) > 0) and np.all(np.diff(q_j) > 0)
+    assert np.all(np.diff(grid, axis=0) >= 0) and np.all(np.diff(grid, axis=1) >= 0)
+    qi, qj, q_tot = wi.mixer_point(0, 1)
+    assert q_i[0] <= qi <= q_i[-1] and q_j[0] <= qj <= q_j[-1]
+    with pytest.raises(ValueError, match="no what-if for this world \\(two_step\\)"):
+        wi.move("agent", 0, (0, 0))
+    with pytest.raises(WhatIfError, match="no what-if for this world"):
+        wi.value_map(0)
+    assert wi.is_real() and wi.frame()["scenario"] == "two_step"

@@ -113,3 +113,13 @@ def test_a_world_without_placement_says_so(capsys):
     err = capsys.readouterr().err.strip()
     assert err == ("error: no what-if for this world (two_step): only grid worlds (pursuit, "
                    "foraging) can have agents and items moved by hand")
+
+
+def test_the_mixer_surface_of_a_world_without_placement(capsys):
+    assert cli.main(["inspect", TWO_STEP, "--mixer-surface", "0,1", "--resolution", "9",
+                     "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    grid, q_i, q_j = (np.array(out[k]) for k in ("grid", "q_i", "q_j"))
+    assert out["algo"] == "qmix" and grid.shape == (9, 9)
+    assert np.all(np.diff(q_i) > 0) and np.all(np.diff(q_j) > 0)
+    assert np.all(np.diff(grid, axis=0) >= 0) and np.all(np.diff(grid, axis=1) >= 0)
