@@ -94,3 +94,19 @@ def close_window(window: Any) -> None:
     spin(0.05)
 
 
+
+
+def cell_point(window: Any, cell: tuple[int, int]) -> Any:
+    """The picture widget's position of the centre of grid `cell` (row, col), as the view
+    draws it now (its size and label sizes): where a person clicks or drops on that cell."""
+    from PySide6.QtCore import QPoint
+
+    from app import scene
+
+    view = window.view
+    ratio = view.devicePixelRatioF()
+    w, h = int(view._image_rect.width() * ratio), int(view._image_rect.height() * ratio)
+    x, y = scene.cell_origin(view.frame, cell, w, h, *view.label_size())
+    half = scene.cell_size(view.frame, w, h, *view.label_size()) / 2
+    return QPoint(int(view._image_rect.left() + (x + half) / ratio),
+                  int(view._image_rect.top() + (y + half) / ratio))

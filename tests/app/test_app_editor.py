@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
-from studio_helpers import close_window, make_window, trainer, wait_idle, wait_new_run
+from studio_helpers import (cell_point, close_window, make_window, trainer, wait_idle,
+                            wait_new_run)
 
-from app import scene
 from qmix.config import make_config
 
 
@@ -25,14 +25,7 @@ def window(qapp, tmp_path_factory):
 
 
 def click(window, cell) -> None:
-    view = window.view
-    ratio = view.devicePixelRatioF()
-    w, h = int(view._image_rect.width() * ratio), int(view._image_rect.height() * ratio)
-    x, y = scene.cell_origin(view.frame, cell, w, h, *view.label_size())
-    half = scene.cell_size(view.frame, w, h, *view.label_size()) / 2
-    point = QPoint(int(view._image_rect.left() + (x + half) / ratio),
-                   int(view._image_rect.top() + (y + half) / ratio))
-    QTest.mouseClick(view, Qt.LeftButton, Qt.NoModifier, point)
+    QTest.mouseClick(window.view, Qt.LeftButton, Qt.NoModifier, cell_point(window, cell))
 
 
 def free_cells(layout):

@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from studio_helpers import close_window, make_window, trainer, wait_idle
+from studio_helpers import cell_point, close_window, make_window, trainer, wait_idle
 
-from app import scene
 from qmix.config import make_config
 
 
@@ -51,13 +50,7 @@ def same(a: dict, b: dict) -> bool:
 
 def pixel(window, cell) -> QPoint:
     """The widget position of the centre of `cell` in the picture."""
-    view = window.view
-    ratio = view.devicePixelRatioF()
-    w, h = int(view._image_rect.width() * ratio), int(view._image_rect.height() * ratio)
-    x, y = scene.cell_origin(view.frame, cell, w, h, *view.label_size())
-    half = scene.cell_size(view.frame, w, h, *view.label_size()) / 2
-    return QPoint(int(view._image_rect.left() + (x + half) / ratio),
-                  int(view._image_rect.top() + (y + half) / ratio))
+    return cell_point(window, cell)
 
 
 def drag(window, start, end) -> None:
