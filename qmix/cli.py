@@ -222,10 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qmix import report
 
         return report.main(argv[1:])
-    if argv[:1] == ["record"]:  # qmix/record.py, verbatim
-        from qmix import record
+    if argv[:1] == ["record"]:  # qmix/record_cli.py, verbatim
+        from qmix import record_cli
 
-        return record.main(argv[1:])
+        return record_cli.main(argv[1:])
     args = parser.parse_args(argv)
     commands = {"train": cmd_train, "inspect": cmd_inspect}
     if args.command not in commands:

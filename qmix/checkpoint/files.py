@@ -78,6 +78,16 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     return config
 
 
+def read_scenario(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The run's scenario (EnvInfo as a dict: name, sizes, action_names, ...), checking only
+    the header, as `read_config`: cheap even with a large buffer."""
+    with _reading(path) as (f, name):
+        info = json_attr(f, "scenario", name)
+    if not isinstance(info, dict):
+        raise CheckpointError(f"{name} is damaged: its scenario attribute is not a scenario")
+    return info
+
+
 def read_replay_arrays(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Only the /replays arrays of a file (header checked; [] when it has none): cheap even
     with a large buffer (qmix/replay.py `read_replays` decodes them)."""
