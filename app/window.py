@@ -8,7 +8,7 @@ in app/session.py, the next run's config in app/run_picker.py, the look in app/t
 status bar in app/statusbar.py, the building blocks in app/widgets.py, the study page (a
 `./studio sweep` folder, shown instead of the run) in app/study_view.py.
 
-Why ~550 lines (over the project's ~450): the window's slots for two pages (run, study) and
+Why ~570 lines (over the project's ~450): the window's slots for two pages (run, study) and
 two modes (presentation, theme) are one list of short methods, each a few lines of wiring;
 split, a newcomer would look in two places for what one signal does. Manual control, the
 what-if drag and views, the world editor and the race live in app/manual.py, app/whatif.py,

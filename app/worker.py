@@ -14,9 +14,11 @@ Every error of the engine goes through one funnel, `_attempt` with `failure_mess
 training error pauses the run with a red banner (phase ERROR), a file error is one line and
 leaves the run as it was.
 
-Why ~450 lines (the project's limit): one command loop over one Trainer - its commands,
+Why ~470 lines (over the project's ~450): one command loop over one Trainer - its commands,
 phases and single error funnel read best together; pacing (app/pacing.py), the command
-protocol (app/commands.py) and the curves (app/engine.py) already live elsewhere.
+protocol (app/commands.py) and the curves (app/engine.py) already live elsewhere, and the
+commands of manual control, what-if, views and the editor are handlers in their own files
+(app/manual.py, app/whatif.py, app/views.py, app/editor.py), added to this loop's table.
 """
 
 from __future__ import annotations

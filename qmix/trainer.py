@@ -17,13 +17,14 @@ sampling), a second one evaluation, a third the weight initialisation; TensorFlo
 random numbers. Same seed + same config = same run, and a checkpoint taken at a rollout
 boundary resumes bit-for-bit.
 
-Why one file of ~800 lines (over the project's ~450): the run's state (counters, generators,
+Why one file of ~870 lines (over the project's ~450): the run's state (counters, generators,
 the rollout in flight, the background round of updates, the input and reward statistics) is
 read and written by every method here, and `state_dict`/`load_state_dict` must name all of it;
 split across files, a new field would have to be remembered in several places. Everything
 without that state lives elsewhere: acting (qmix/actor.py), replay (qmix/buffer.py), the
 maths (qmix/learner.py), statistics (qmix/normalizer.py), files (qmix/checkpoint/), manual
-control's rules (qmix/manual.py; its ~80 lines here act on the rollout in flight).
+control's rules (qmix/manual.py; its ~80 lines here act on the rollout in flight), episode
+recording (qmix/replay.py; its hooks here read the rollout in flight).
 """
 
 from __future__ import annotations
