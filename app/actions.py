@@ -17,8 +17,8 @@ import shiboken6
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMainWindow, QMenu,
-                               QMenuBar, QSizePolicy, QToolBar, QToolButton, QVBoxLayout,
-                               QWidget)
+                               QMenuBar, QScrollArea, QSizePolicy, QToolBar, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from app.icons import make_icon
 from app.modal import open_dialog
@@ -320,10 +320,20 @@ class ShortcutsBox(QDialog):
         self.label.setWordWrap(True)
         self.label.setMinimumWidth(1150)
         self.label.setMinimumHeight(self.label.heightForWidth(1150) + 8)  # no row cut off
-        layout.addWidget(self.label)
+        # the list outgrows a 1000-pixel screen: it scrolls, the OK button stays in view
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.label)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        layout.addWidget(self.scroll)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok)
         buttons.accepted.connect(self.accept)
         layout.addWidget(buttons)
+        screen = (parent.screen() if parent is not None else None) or self.screen()
+        room = screen.availableGeometry().height() - 120  # title bar, margins, the button
+        self.scroll.setMinimumWidth(1150 + self.scroll.verticalScrollBar().sizeHint().width())
+        self.scroll.setMinimumHeight(min(self.label.minimumHeight(), max(300, room)))
 
     def text(self) -> str:
         return self.label.text()
