@@ -22,7 +22,8 @@ import tensorflow as tf
 
 from envs.base import EnvInfo
 from qmix.config import Config
-from qmix.networks import AgentNetwork, build_mixer, unroll_online_and_target
+from qmix.networks import (AgentNetwork, build_mixer, gradients_released,
+                           unroll_online_and_target)
 from qmix.types import Inspection
 
 _NEG = -1e9  # stands in for -inf when masking unavailable actions before an argmax / max
@@ -201,8 +202,12 @@ class Learner:
     # Everything below runs time-major, (T1, B, ...): slicing off the first or last time slot
     # is then a view, not a copy, and the GRU's time loop reads one contiguous slice per step.
     def _update_impl(self, *batch):
+        with gradients_released():  # the trace's custom gradient is forgotten after it
+            return self._step(*_time_major(batch))
+
+    def _step(self, obs, state, avail, actions, reward, terminated, filled, active):
+        """Loss, gradient and optimizer step on a time-major batch (inside the trace)."""
         cfg = self.config
-        obs, state, avail, actions, reward, terminated, filled, active = _time_major(batch)
         mask = filled[:-1]  # (T, B) steps that happened
         with tf.GradientTape() as tape:
             qs, target_qs = unroll_online_and_target(

@@ -15,8 +15,13 @@ N when every agent has its own network.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.framework import ops
 
 
 def _uniform(rng: np.random.Generator, bound: float, shape: tuple[int, ...]) -> np.ndarray:
@@ -29,6 +34,46 @@ def dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     if b.shape.rank == 1:
         return tf.nn.bias_add(x @ w, b)
     return x @ w + b
+
+
+_traces = threading.local()  # per thread: the open `gradients_released` scopes' name lists
+
+
+@contextlib.contextmanager
+def gradients_released() -> Iterator[None]:
+    """Forget, on leaving, the gradients `tf.custom_gradient` registered while tracing inside.
+
+    Measured trap (docs/performance.md): traced inside a `tf.function`, `tf.custom_gradient`
+    registers its gradient under a new global name ("CustomGradient-<uid>") that TensorFlow
+    never removes. That entry's closure holds the whole traced graph, so every run that
+    traced an update kept ~8 MB for the life of the process. The gradient is only looked up
+    by the `tape.gradient` of the same trace, so a trace that differentiates inside this
+    scope can drop the names it made once it is done. Exactly those names are dropped (a
+    per-thread list), so a trace on another thread is never touched. Eager code registers
+    nothing and is unaffected.
+    """
+    names: list[str] = []
+    stack = _traces.__dict__.setdefault("stack", [])
+    stack.append(names)
+    try:
+        yield
+    finally:
+        stack.pop()
+        registry = getattr(getattr(ops, "gradient_registry", None), "_registry", None)
+        for name in names:
+            if isinstance(registry, dict):
+                registry.pop(name, None)
+
+
+def _note_registered_gradient(out: tf.Tensor) -> None:
+    """Remember the gradient name `tf.custom_gradient` gave the op of graph tensor `out`."""
+    stack = getattr(_traces, "stack", None)
+    if not stack or tf.executing_eagerly():
+        return
+    try:
+        stack[-1].append(out.op.get_attr("_gradient_op_type").decode())
+    except (ValueError, AttributeError):  # not a graph op with an overridden gradient
+        pass
 
 
 class _Named(tf.Module):
@@ -206,7 +251,9 @@ class _GRUPair:
     def run(self, x: tf.Tensor, *weights: tf.Tensor) -> tuple[tf.Tensor, ...]:
         if not self.train:  # forward only: no factors to save, no gradient
             return self._forward(x, *weights)[0]
-        return tf.custom_gradient(self._forward)(x, *weights)
+        qs = tf.custom_gradient(self._forward)(x, *weights)
+        _note_registered_gradient(qs[0])
+        return qs
 
     def _params(self, flat: tuple[tf.Tensor, ...], i: int) -> dict[str, tf.Tensor]:
         net, k = self.net, len(self.KEYS)
