@@ -1,6 +1,11 @@
 """Episode replay buffer: preallocated NumPy arrays `[capacity, T1, ...]`, uniform sampling.
 
-Memory is fixed at construction (capacity x T1 slots) and never grows during a run. A rollout
+Memory is fixed at construction (capacity x T1 slots) and never grows during a run: the
+arrays are written once when made, so their pages are resident from the start. `np.zeros`
+alone maps pages lazily and the process grew by ~25 KB per pursuit episode as the buffer
+filled (+127 MB over a run; it also made every RSS measurement of the app depend on how full
+the current run's buffer happened to be). Written up front, a buffer that cannot fit is one
+clear error when the run is made, not the kernel's OOM killer twenty minutes into it. A rollout
 of C env copies is inserted as C episodes at once, wrapping around at the end.
 """
 
@@ -31,11 +36,36 @@ def allocate(spec: dict[str, tuple[tuple[int, ...], np.dtype]], count: int
     return {k: np.zeros((count, *shape), dtype=dtype) for k, (shape, dtype) in spec.items()}
 
 
+def available_memory() -> int | None:
+    """Bytes the kernel says a new allocation can get without swapping (Linux's
+    MemAvailable), or None where that is not known."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def episode_bytes(spec: dict[str, tuple[tuple[int, ...], np.dtype]]) -> int:
+    return sum(int(np.prod(shape)) * dtype.itemsize for shape, dtype in spec.values())
+
+
 class EpisodeBuffer:
     def __init__(self, capacity: int, info: EnvInfo) -> None:
         self.capacity = capacity
         self.spec = episode_spec(info)
+        need, free = capacity * episode_bytes(self.spec), available_memory()
+        if free is not None and need > free:
+            raise ValueError(
+                f"the replay buffer needs {need / 2**30:.2f} GB (buffer_size={capacity} "
+                f"episodes of {info.episode_limit + 1} steps) but {free / 2**30:.2f} GB of "
+                "memory is available: lower buffer_size")
         self.data = allocate(self.spec, capacity)
+        for arr in self.data.values():
+            arr.fill(0)  # resident now, not page by page as the buffer fills (see above)
         self.size = 0  # episodes stored
         self.pos = 0  # next slot to write
 

@@ -34,6 +34,7 @@ def _error(capsys, *argv: str) -> str:
     (["--set", "lr"], "--set expects NAME=VALUE"),
     (["--env", "grid_sise=7"], "did you mean 'grid_size'?"),
     (["--scenario", "nope"], "unknown scenario 'nope'"),
+    (["--set", "buffer_size=100000000"], "GB of memory is available: lower buffer_size"),
 ])
 def test_bad_settings_are_one_line_naming_the_field(capsys, argv, says):
     assert says in _error(capsys, *argv)
