@@ -18,6 +18,8 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
+from qmix.memory import release_freed_memory
+
 _active = 0  # collectors alive (tests open several windows)
 _was_enabled = True
 
@@ -50,9 +52,12 @@ class GuiThreadCollector(QObject):
         return generation
 
     def freeze(self) -> None:
-        """Everything alive now (TensorFlow, the networks) is long-lived: stop scanning it."""
+        """Everything alive now (TensorFlow, the networks) is long-lived: stop scanning it.
+        The run this one replaced is collected first, and its memory given back to the OS
+        (qmix/memory.py: glibc would keep it resident)."""
         gc.collect()
         gc.freeze()
+        release_freed_memory()
 
     def unfreeze(self) -> None:
         """Before a run is replaced, so the old one can be collected."""

@@ -14,14 +14,12 @@ step t really happened (0 on padding after an episode ended early).
 
 from __future__ import annotations
 
-import ctypes
-import sys
-
 import numpy as np
 import tensorflow as tf
 
 from envs.base import EnvInfo
 from qmix.config import Config
+from qmix.memory import keep_freed_memory
 from qmix.networks import (AgentNetwork, build_mixer, gradients_released,
                            unroll_online_and_target)
 from qmix.types import Inspection
@@ -29,28 +27,6 @@ from qmix.types import Inspection
 _NEG = -1e9  # stands in for -inf when masking unavailable actions before an argmax / max
 
 
-def keep_freed_memory() -> None:
-    """Let glibc keep freed memory for reuse instead of handing it back to the OS.
-
-    Measured trap (docs/performance.md): with glibc's defaults the update's MB-sized
-    temporaries were unmapped when freed and faulted in again, page by page, on the next
-    update (~1,800 page faults and ~15% of an update at 32x26, ~3,100 at 32x50). Peak RSS is
-    unchanged; memory is still reused within the process. A no-op where glibc is absent.
-    """
-    global _MEMORY_KEPT
-    if _MEMORY_KEPT or not sys.platform.startswith("linux"):
-        return
-    _MEMORY_KEPT = True
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
-    libc.mallopt(m_mmap_threshold, 32 << 20)  # blocks up to 32 MB come from the heap ...
-    libc.mallopt(m_trim_threshold, 512 << 20)  # ... and are not returned before 512 MB free
-
-
-_MEMORY_KEPT = False
 
 
 def _time_major(batch) -> list[tf.Tensor]:

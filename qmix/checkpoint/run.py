@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from qmix.checkpoint.compat import check_compatible
 from qmix.checkpoint.errors import CheckpointError, one_line as _one_line
 from qmix.checkpoint.files import read_checkpoint, save_state
+from qmix.memory import release_freed_memory
 
 if TYPE_CHECKING:  # pragma: no cover
     from qmix.trainer import Trainer
@@ -17,8 +18,12 @@ if TYPE_CHECKING:  # pragma: no cover
 def save_checkpoint(trainer: "Trainer", path: str | os.PathLike[str],
                     include_buffer: bool = False) -> None:
     """Save the whole run atomically. Best taken at a rollout boundary (the CLI does): the
-    in-flight rollout is not saved, and a resumed run starts a fresh rollout."""
-    save_state(trainer.state_dict(include_buffer=include_buffer), path)
+    in-flight rollout is not saved, and a resumed run starts a fresh rollout. The state's
+    copies are given back to the OS afterwards (qmix/memory.py: they stayed resident)."""
+    try:
+        save_state(trainer.state_dict(include_buffer=include_buffer), path)
+    finally:
+        release_freed_memory()
 
 
 def load_into(trainer: "Trainer", path: str | os.PathLike[str]) -> None:
@@ -30,7 +35,11 @@ def load_into(trainer: "Trainer", path: str | os.PathLike[str]) -> None:
     trainer's buffer (the loaded run continues from what it saved, whatever ran before).
     """
     state = read_checkpoint(path)
-    _load_state(trainer, state, os.path.basename(os.fspath(path)))
+    try:
+        _load_state(trainer, state, os.path.basename(os.fspath(path)))
+    finally:
+        del state
+        release_freed_memory()  # the file's arrays, copied in (qmix/memory.py)
 
 
 def trainer_from_checkpoint(path: str | os.PathLike[str]) -> "Trainer":

@@ -38,3 +38,15 @@ def test_bad_budget_is_one_line_and_status_2(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error: --commands must be > 0, got 0"]
+
+
+def test_growth_is_the_trend_not_the_last_sample():
+    from app.soak import trend_growth_pct
+
+    times = [float(t) for t in range(100)]
+    flat = [900.0 + (40.0 if t % 7 in (5, 6) else 0.0) for t in range(100)]  # swings, no leak
+    flat[-1] = 940.0  # the last sample lands on a swing: +4.4 % end to end
+    assert abs(trend_growth_pct(times, flat)) < 1.0
+    leak = [900.0 + 0.9 * t for t in range(100)]  # +89.1 MB over the span: 9.9 %
+    assert abs(trend_growth_pct(times, leak) - 9.9) < 0.01
+    assert trend_growth_pct([0.0, 1.0], [100.0, 110.0]) == 10.0  # two samples: end points
