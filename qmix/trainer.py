@@ -60,7 +60,20 @@ def configure_tensorflow() -> Any:
     and it leaves the other core to the GUI)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # hides the oneDNN notices; same speed
-    import tensorflow as tf
+    import sys
+
+    # `import tensorflow` also imports Keras (and Keras imports matplotlib.pyplot where it is
+    # installed): ~1.3 of ~4.2 s, measured (docs/performance.md). Nothing here uses Keras, so
+    # it is kept out while TensorFlow loads (TF skips it on ImportError); `tf.keras` and
+    # `import keras` still load it on first use afterwards.
+    hide_keras = "tensorflow" not in sys.modules and "keras" not in sys.modules
+    if hide_keras:
+        sys.modules["keras"] = None  # type: ignore[assignment]
+    try:
+        import tensorflow as tf
+    finally:
+        if hide_keras and sys.modules.get("keras", 0) is None:
+            del sys.modules["keras"]
 
     threads = int(os.environ.get("QMIX_TF_THREADS", "1"))
     try:

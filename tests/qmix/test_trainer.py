@@ -214,3 +214,14 @@ def test_a_users_parallel_env_trains_through_the_cli(capsys):
                     "--set", "eps_anneal_steps=3000", "--set", "target_update_interval=50",
                     "--set", "updates_per_rollout=2")
     assert out["eval_return"] == pytest.approx(1.0)  # the greedy pair always meets
+
+
+def test_tensorflow_loads_without_keras_and_keras_still_loads_after():
+    code = ("import sys\nfrom qmix.trainer import configure_tensorflow\n"
+            "tf = configure_tensorflow()\nprint('keras' in sys.modules)\n"
+            "print(float(tf.function(lambda a: tf.reduce_sum(a))(tf.ones([3]))))\n"
+            "import keras\nprint(tf.keras.layers.Dense.__name__)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["False", "3.0", "Dense"]
