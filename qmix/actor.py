@@ -71,8 +71,9 @@ class NumpyAgent:
         return np.concatenate(parts, axis=-1).astype(np.float32, copy=False)
 
     def _dense(self, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if w.shape[0] == 1:
-            return x @ w[0] + b[0]
+        if w.shape[0] == 1:  # shared: one 2-D product (a (C, N, D) @ (D, O) product loops
+            # over C in NumPy: 23 us against 10 us for the same maths at pursuit's sizes)
+            return (x.reshape(-1, x.shape[-1]) @ w[0] + b[0]).reshape(*x.shape[:-1], -1)
         return np.einsum("...ni,nio->...no", x, w) + b
 
     def forward(self, inputs: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
