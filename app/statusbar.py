@@ -173,14 +173,26 @@ class StatusBar(QObject):
 
     def show_counters(self, env_steps: int, episodes: int, updates: int,
                       fps: float | None) -> None:
-        """`fps`: None while no frames are coming."""
+        """`fps`: None while no frames are coming. The rates, read a few times a second."""
         steps_s, updates_s = self.rates.add(time.perf_counter(), env_steps, updates)
-        values = {
-            "env_steps": f"env steps {env_steps:,}", "episodes": f"episodes {episodes:,}",
-            "updates": f"updates {updates:,}", "updates_s": f"{updates_s:,.1f} upd/s",
-            "steps_s": f"{steps_s:,.0f} steps/s",
+        self._set_texts({
+            **self._counts(env_steps, episodes, updates),
+            "updates_s": f"{updates_s:,.1f} upd/s", "steps_s": f"{steps_s:,.0f} steps/s",
             "fps": "– fps" if fps is None else f"{fps:.0f} fps",
-        }
+        })
+
+    def show_counts(self, env_steps: int, episodes: int, updates: int) -> None:
+        """The counters of the frame on screen, with every frame: they then agree with the
+        inspector's "acting weights, update N" (read 4 times a second, they lagged it by
+        up to a quarter of a second: 4-5 updates at full speed)."""
+        self._set_texts(self._counts(env_steps, episodes, updates))
+
+    @staticmethod
+    def _counts(env_steps: int, episodes: int, updates: int) -> dict[str, str]:
+        return {"env_steps": f"env steps {env_steps:,}", "episodes": f"episodes {episodes:,}",
+                "updates": f"updates {updates:,}"}
+
+    def _set_texts(self, values: dict[str, str]) -> None:
         changed = False
         for key, text in values.items():
             label = self.labels[key]

@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
                 self.plots.clear()
             self.plots.extend(frame.points)
             self._counters = (frame.env_steps, frame.episodes, frame.updates)
+            self.status.show_counts(*self._counters)
             self.session.progress(frame.env_steps, frame.updates)
             snap = frame.snapshot
             if snap is not None and not self.replay.active:  # replay shows its own step

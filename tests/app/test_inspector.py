@@ -128,6 +128,9 @@ class FrameChecker(QObject):
         panel, bars = w.inspector, w.inspector.bars
         assert w.last_frame is frame and w.view.frame is snap.frame, "picture of another frame"
         assert panel.snapshot is snap, "inspector of another frame"
+        counts = w.status.labels  # the status bar's counters are this frame's too
+        assert counts["updates"].text() == f"updates {frame.updates:,}", counts["updates"].text()
+        assert counts["env_steps"].text() == f"env steps {frame.env_steps:,}"
         text = panel.decision_label.text()
         t = snap.frame["t"]
         dec, insp = snap.decision, snap.inspection
@@ -151,6 +154,7 @@ class FrameChecker(QObject):
             assert insp.t == dec.t == t == snap.t, (insp.t, dec.t, t)
             assert insp.env_copy == dec.env_copy == 0
             assert insp.weights == "acting" and insp.weights_updates == dec.weights_updates
+            assert dec.weights_updates <= frame.updates, (dec.weights_updates, frame.updates)
             assert text.startswith(f"Step t = {t} ·"), text
             explored = [str(i) for i in np.flatnonzero(dec.explored)]
             if explored:
