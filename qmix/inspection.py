@@ -25,11 +25,6 @@ def _elu(x: np.ndarray) -> np.ndarray:
     return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
 
 
-def mixer_weights(named: dict[str, object]) -> dict[str, np.ndarray]:
-    """NumPy copies of a mixer's variables (`networks._Named.named`; none for VDN / IQL)."""
-    return {k: np.array(v.numpy(), np.float32) for k, v in named.items()}  # type: ignore[attr-defined]
-
-
 class NumpyMixer:
     """Q_tot(s, u), V(s) and dQ_tot/dQ_a in NumPy for the algorithm's mixer."""
 

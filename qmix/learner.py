@@ -145,6 +145,11 @@ class Learner:
             autograph=False,
         )
         self._soft = tf.function(self._soft_sync_impl, input_signature=[], autograph=False)
+        # The acting weights (agent and mixer), read in one call after every round of updates:
+        # 22 separate eager reads cost 2.3 ms a round on the acting thread, ~6 % of it.
+        acting = [*self.agent.named.values(), *self.mixer.named.values()]
+        self._read_acting = tf.function(lambda: [tf.identity(v) for v in acting],
+                                        input_signature=[], autograph=False)
 
     # ---------------------------------------------------------------- building blocks
     def build_inputs(self, obs: tf.Tensor, last_actions: tf.Tensor) -> tf.Tensor:
@@ -335,4 +340,12 @@ class Learner:
 
     def agent_weights(self) -> dict[str, np.ndarray]:
         """NumPy copy of the online agent network, for the NumPy actor."""
-        return {k: v.numpy() for k, v in self.agent.named.items()}
+        return self.acting_weights()[0]
+
+    def acting_weights(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """NumPy copies of the online agent's and mixer's weights, read at one moment (one
+        compiled call): (agent, mixer), keyed as `named`; the mixer's is empty for VDN/IQL."""
+        values = [np.array(t.numpy(), np.float32) for t in self._read_acting()]  # ours to keep
+        k = len(self.agent.named)
+        return (dict(zip(self.agent.named, values[:k])),
+                dict(zip(self.mixer.named, values[k:])))

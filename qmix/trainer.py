@@ -42,7 +42,7 @@ import envs
 from qmix.actor import NumpyAgent, epsilon_at, explore
 from qmix.buffer import EpisodeBuffer, allocate, episode_spec
 from qmix.config import Config
-from qmix.inspection import NumpyMixer, inspect_decision, mixer_weights
+from qmix.inspection import NumpyMixer, inspect_decision
 from qmix.manual import HumanControl, check_action, idle_action
 from qmix.normalizer import Identity, RunningRange
 from qmix.replay import ReplayEpisode, ReplayRecorder
@@ -462,8 +462,8 @@ class Trainer:
         weights that act (and that the inspection shows) until the next refresh; `updates`:
         the updates they include. With `async_updates` they can be one round of updates
         behind the online networks, which that round is changing on the update thread."""
-        self.actor.set_weights(self.learner.agent_weights())
-        self._acting_mixer = mixer_weights(self.learner.mixer.named)
+        agent, self._acting_mixer = self.learner.acting_weights()
+        self.actor.set_weights(agent)
         self._acting_updates = int(updates)
 
     def finish_updates(self) -> None:
