@@ -139,6 +139,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _sigint_default() -> None:
+    """In the child: Ctrl+C's default. A suite started in the background (`cmd &` in a
+    script) runs with SIGINT ignored, its children inherit that, and Python then installs
+    no KeyboardInterrupt handler: the sweep would never see the test's SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_and_sigkill_then_resume_equal_an_uninterrupted_sweep(reference, tmp_path):
     ref_out, _ = reference
     out = tmp_path / "study"
@@ -148,7 +155,7 @@ def test_sigint_and_sigkill_then_resume_equal_an_uninterrupted_sweep(reference, 
     def start():
         return subprocess.Popen(sweep_cmd(out, *args), cwd=ROOT, env=ENV, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=_sigint_default)
 
     # 1. Ctrl+C while two runs are mid-way: they save and stop, the driver says how to resume
     proc = start()
