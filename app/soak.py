@@ -22,9 +22,10 @@ over that span divided by its value at the end of warm-up. Not the two end sampl
 (`endpoint_growth_after_warmup_pct`, also given): one sample swings by ±4 % with what the
 run of that moment holds (measured: between 934 and 981 MB within a minute while the floor
 stayed flat for ten), so the end points' difference is mostly which moment each landed on;
-a leak raises the whole line. `--trim` separates the allocator: after each sample the C heap is trimmed (`malloc_trim`) and
-sampled again (`rss_trimmed_*`). Each sample also counts the Python objects the collector
-tracks and the window's QObjects: a leak of either grows those, whatever the allocator does.
+a leak raises the whole line. `--trim` separates the allocator: after each sample the C
+heap is trimmed (`malloc_trim`) and sampled again (`rss_trimmed_*`). Each sample also
+counts the Python objects the collector tracks and the window's QObjects: a leak of either
+grows those, whatever the allocator does.
 
 Hangs: a watchdog thread checks that the driver's timer keeps firing (it only can while the
 GUI event loop runs); after `--hang-s` seconds without a tick it reports `hung` and
@@ -37,7 +38,7 @@ With `--json` the last line on stdout is one JSON object: `commands`, `rss_start
 `errors`, `dialogs`, `pauses_for_dialogs`, `env_steps`, `updates`, `wall_s`, `samples`,
 `by_command`.
 
-Why ~500 lines (over the project's ~450): the driver, the dialog answers, the samples and
+Why ~520 lines (over the project's ~450): the driver, the dialog answers, the samples and
 the watchdog share one run's state (its clock, counts and samples) and are read together
 when a soak figure needs explaining; the window itself is app/main.py's, not rebuilt here.
 """
@@ -56,6 +57,8 @@ import threading
 import time
 import traceback
 from typing import Any
+
+from qmix.memory import release_freed_memory
 
 # (action name, weight): what the driver presses. Quit is never pressed; the study actions
 # need a study folder (Open Study is a folder dialog: cancelled).
@@ -79,15 +82,6 @@ def rss_mb() -> float:
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak / (2**20 if sys.platform == "darwin" else 1024)
-
-
-def trim_heap() -> bool:
-    """Give the C heap's free pages back to the OS (glibc `malloc_trim`), so that RSS shows
-    live memory rather than the allocator's high-water mark. Leaked memory is still in use
-    and stays. False where there is no glibc."""
-    from qmix.memory import release_freed_memory
-
-    return release_freed_memory()
 
 
 def trend_growth_pct(times: list[float], mbs: list[float]) -> float:
@@ -327,7 +321,7 @@ class Soak:
     def sample(self) -> None:
         mb = rss_mb()
         self.samples.append((self.elapsed(), self.commands, mb))
-        trimmed = rss_mb() if self.args.trim and trim_heap() else mb
+        trimmed = rss_mb() if self.args.trim and release_freed_memory() else mb
         self.trimmed.append(trimmed)
         self.objects.append(live_objects(self.window))
         if self.rss_warm is None and self.progress() >= WARMUP_FRACTION:

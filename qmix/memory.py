@@ -14,9 +14,11 @@ in only its own working set again. Both are no-ops where glibc is absent.
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
 
 
+@functools.cache
 def _libc():
     if not sys.platform.startswith("linux"):
         return None

@@ -17,7 +17,7 @@ sampling), a second one evaluation, a third the weight initialisation; TensorFlo
 random numbers. Same seed + same config = same run, and a checkpoint taken at a rollout
 boundary resumes bit-for-bit.
 
-Why one file of ~870 lines (over the project's ~450): the run's state (counters, generators,
+Why one file of ~880 lines (over the project's ~450): the run's state (counters, generators,
 the rollout in flight, the background round of updates, the input and reward statistics) is
 read and written by every method here, and `state_dict`/`load_state_dict` must name all of it;
 split across files, a new field would have to be remembered in several places. Everything
@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -60,8 +61,6 @@ def configure_tensorflow() -> Any:
     and it leaves the other core to the GUI)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # hides the oneDNN notices; same speed
-    import sys
-
     # `import tensorflow` also imports Keras (and Keras imports matplotlib.pyplot where it is
     # installed): ~1.3 of ~4.2 s, measured (docs/performance.md). Nothing here uses Keras, so
     # it is kept out while TensorFlow loads (TF skips it on ImportError); `tf.keras` and
